@@ -1,0 +1,182 @@
+"""The ``assistant`` command line: train, evaluate, parse, chat. ``--help`` on every command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from assistant import __version__
+
+
+def _add_train(sub) -> None:
+    train = sub.add_parser("train", help="train a model").add_subparsers(dest="what", required=True, metavar="WHAT")
+    p = train.add_parser(
+        "nlu",
+        help="train the joint intent + entity model",
+        description="Train the joint BERT intent/entity model on Rasa YAML or benchmark JSONL data.",
+    )
+    p.add_argument("--data", nargs="+", required=True, help="training files or folders (Rasa YAML .yml, JSONL)")
+    p.add_argument("--dev", nargs="+", help="dev files for early stopping and the best epoch (optional)")
+    p.add_argument("--out", required=True, help="directory to write the model to")
+    p.add_argument("--config", help="YAML/JSON file of NLU settings (see nlu/config.py)")
+    p.add_argument("--epochs", type=int, help="override the number of epochs")
+    p.add_argument("--seed", type=int, help="override the random seed")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars (for logs)")
+    p.set_defaults(func=cmd_train_nlu)
+
+
+def _add_evaluate(sub) -> None:
+    ev = sub.add_parser("evaluate", help="evaluate a model").add_subparsers(dest="what", required=True, metavar="WHAT")
+    p = ev.add_parser(
+        "nlu",
+        help="intent accuracy, entity F1, sentence accuracy, reports and a confusion matrix",
+        description="Evaluate a trained NLU model on labelled data and write a report directory.",
+    )
+    p.add_argument("--model", required=True, help="trained model directory")
+    p.add_argument("--data", nargs="+", required=True, help="labelled files or folders (Rasa YAML, JSONL)")
+    p.add_argument("--out", required=True, help="report directory to write")
+    p.set_defaults(func=cmd_evaluate_nlu)
+
+
+def _add_parse(sub) -> None:
+    p = sub.add_parser(
+        "parse",
+        help="parse utterances from stdin into JSON lines",
+        description="Read one utterance per line on stdin; write one parse JSON per line on stdout, in order.",
+    )
+    p.add_argument("--model", help="trained model directory (default: the default assistant's model)")
+    p.add_argument("--batch-size", type=int, default=32, help="utterances per model batch (default 32)")
+    p.add_argument("--no-spacy", action="store_true", help="model entities only, no spaCy rule/NER entities")
+    p.set_defaults(func=cmd_parse)
+
+
+def _add_chat(sub) -> None:
+    p = sub.add_parser(
+        "chat",
+        help="talk to the default assistant in the terminal",
+        description="Chat in the terminal. Trains the default model on first run.",
+    )
+    p.add_argument("--model", help="trained model directory (default: the default assistant's model)")
+    p.add_argument("--data", help="assistant data directory (default: ./data or the bundled one)")
+    p.add_argument("--debug", action="store_true", help="show intents and entities each turn")
+    p.set_defaults(func=cmd_chat)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="A conversational multi-task assistant that recommends in dialogue.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_chat(sub)
+    _add_train(sub)
+    _add_evaluate(sub)
+    _add_parse(sub)
+    from assistant import data_cli
+
+    data_cli.add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from nlu.errors import NluError
+
+    try:
+        return int(args.func(args) or 0)
+    except NluError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _resolve_model(model: str | None, data: str | None = None) -> Path:
+    if model:
+        return Path(model)
+    from assistant.default_model import ensure_default_model
+
+    return ensure_default_model(Path(data) if data else None)
+
+
+def cmd_train_nlu(args) -> int:
+    from nlu.config import NluConfig
+    from nlu.loaders import load_data
+    from nlu.train import train
+
+    config = NluConfig.from_file(args.config) if args.config else NluConfig()
+    if args.epochs is not None:
+        config.epochs = args.epochs
+    if args.seed is not None:
+        config.seed = args.seed
+    data = load_data(args.data)
+    dev = load_data(args.dev) if args.dev else None
+    print(
+        f"training on {len(data.examples)} examples, {len(data.intents)} intents, "
+        f"{len(data.entity_types)} entity types" + (f"; dev {len(dev.examples)} examples" if dev else ""),
+        file=sys.stderr,
+    )
+    result = train(data, dev, config, args.out, progress=not args.no_progress, log=lambda m: print(m, file=sys.stderr))
+    summary = {
+        "model": str(result.out_dir),
+        "best_epoch": result.best_epoch,
+        "seconds": round(result.seconds, 1),
+        "dev": result.dev,
+    }
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def cmd_evaluate_nlu(args) -> int:
+    from nlu.artifacts import load_model
+    from nlu.loaders import load_data
+    from nlu.report import format_summary, write_report
+    from nlu.train import evaluate_examples
+
+    bundle = load_model(args.model)
+    data = load_data(args.data)
+    if not data.examples:
+        print("error: the evaluation data holds no examples", file=sys.stderr)
+        return 2
+    result = evaluate_examples(bundle.predictor, data.examples)
+    files = write_report(result, Path(args.out), title=f"{args.model} on {' '.join(args.data)}")
+    print(format_summary(result))
+    print(f"report written to {args.out}: " + ", ".join(sorted(p.name for p in files.values())))
+    return 0
+
+
+def cmd_parse(args) -> int:
+    from nlu.parser import Parser
+
+    parser = Parser.load(_resolve_model(args.model), use_spacy=not args.no_spacy, batch_size=args.batch_size)
+    out = sys.stdout
+    batch: list[str] = []
+
+    def flush() -> None:
+        for parse in parser.parse_batch(batch):
+            out.write(json.dumps(parse.to_dict(), ensure_ascii=False) + "\n")
+        out.flush()
+        batch.clear()
+
+    # a person typing wants each answer at once; a pipe is read in batches
+    size = 1 if sys.stdin.isatty() else args.batch_size
+    for raw in sys.stdin.buffer:
+        batch.append(raw.decode("utf-8", "replace").rstrip("\r\n"))
+        if len(batch) >= size:
+            flush()
+    if batch:
+        flush()
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from assistant.repl import run_repl
+
+    return run_repl(_resolve_model(args.model, args.data), debug=args.debug)

@@ -1,0 +1,68 @@
+"""``assistant data validate``: check an assistant's data files and report every problem with file:line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def add_commands(sub) -> None:
+    data = sub.add_parser("data", help="check the assistant's data").add_subparsers(dest="what", required=True, metavar="WHAT")
+    p = data.add_parser(
+        "validate",
+        help="report problems in the data files",
+        description="Load every NLU file under the data directory and report each problem with its file and line.",
+    )
+    p.add_argument("--data", help="assistant data directory (default: ./data or the bundled one)")
+    p.set_defaults(func=cmd_validate)
+
+
+def validate_nlu(data_dir: Path) -> list[str]:
+    """Problems found in the NLU files, one message each (an empty list means all is well)."""
+    from nlu.errors import DataError
+    from nlu.loaders import load_data
+
+    from assistant.default_model import nlu_files
+
+    problems: list[str] = []
+    files = nlu_files(data_dir)
+    if not files:
+        return [f"{data_dir / 'nlu'}: no NLU files (.yml, .yaml, .jsonl) found"]
+    loaded = []
+    for path in files:
+        try:
+            loaded.append(load_data(path))
+        except DataError as exc:
+            problems.append(str(exc))
+    if problems:
+        return problems
+    merged = loaded[0]
+    for more in loaded[1:]:
+        merged = merged.merge(more)
+    counts: dict[str, int] = {}
+    for e in merged.examples:
+        counts[e.intent or ""] = counts.get(e.intent or "", 0) + 1
+    for intent, n in sorted(counts.items()):
+        if n < 2:
+            problems.append(f"intent {intent!r} has only {n} example; give it at least a few")
+    seen: dict[str, str] = {}
+    for e in merged.examples:
+        key = e.text.strip().lower()
+        if key in seen and seen[key] != e.intent:
+            problems.append(f"{e.source}: {e.text!r} is an example of both {seen[key]!r} and {e.intent!r}")
+        seen.setdefault(key, e.intent or "")
+    return problems
+
+
+def cmd_validate(args) -> int:
+    from assistant.paths import default_data_dir
+
+    data_dir = Path(args.data) if args.data else default_data_dir()
+    problems = validate_nlu(data_dir)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {data_dir}", file=sys.stderr)
+        return 1
+    print(f"{data_dir}: no problems found")
+    return 0

@@ -1,0 +1,100 @@
+"""Saving and loading a trained joint model: one directory, safetensors + JSON, no pickles."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nlu.config import NluConfig
+from nlu.errors import ModelNotFoundError
+from nlu.labels import LabelSpace
+
+WEIGHTS = "model.safetensors"
+ENCODER_DIR = "encoder"
+LABELS = "labels.json"
+CONFIG = "nlu_config.json"
+DATA = "nlu_data.json"  # synonyms, lookups, regexes the parser needs
+METRICS = "metrics.json"
+REQUIRED = (WEIGHTS, LABELS, CONFIG, DATA, ENCODER_DIR + "/config.json")
+
+
+@dataclass
+class ModelBundle:
+    """Everything needed to parse with a trained model."""
+
+    predictor: Any  # nlu.predictor.JointPredictor
+    config: NluConfig
+    labels: LabelSpace
+    synonyms: dict[str, str] = field(default_factory=dict)
+    lookups: dict[str, list[str]] = field(default_factory=dict)
+    regexes: dict[str, list[str]] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def save_model(out_dir: Path, model, tokenizer, labels: LabelSpace, config: NluConfig, data_extras: dict, metrics: dict) -> None:
+    from safetensors.torch import save_file
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    save_file(state, str(out_dir / WEIGHTS), metadata={"format": "pt"})
+    model.encoder.config.save_pretrained(str(out_dir / ENCODER_DIR))
+    tokenizer.save_pretrained(str(out_dir / ENCODER_DIR))
+    _write_json(out_dir / LABELS, labels.to_dict())
+    _write_json(out_dir / CONFIG, config.to_dict())
+    _write_json(out_dir / DATA, data_extras)
+    _write_json(out_dir / METRICS, metrics)
+
+
+def is_model_dir(path: Path) -> bool:
+    return all((path / name).exists() for name in REQUIRED)
+
+
+def load_model(path: str | Path) -> ModelBundle:
+    import torch
+    from safetensors.torch import load_file
+
+    from nlu.encoder import load_architecture
+    from nlu.model import JointModel
+    from nlu.predictor import JointPredictor
+
+    path = Path(path)
+    missing = [name for name in REQUIRED if not (path / name).exists()]
+    if missing:
+        raise ModelNotFoundError(
+            f"{path} is not a trained NLU model (missing {', '.join(missing)}); "
+            "train one with: assistant train nlu --data DATA --out DIR"
+        )
+    config = NluConfig.from_dict(_read_json(path / CONFIG), where=str(path / CONFIG))
+    labels = LabelSpace.from_dict(_read_json(path / LABELS))
+    encoder, tokenizer = load_architecture(path / ENCODER_DIR)
+    model = JointModel(encoder, len(labels.intents), labels.tags, config)
+    state = load_file(str(path / WEIGHTS))
+    # position_ids buffers differ between transformers versions; weights must match exactly
+    result = model.load_state_dict(state, strict=False)
+    missing_weights = [k for k in result.missing_keys if not k.endswith("position_ids")]
+    if missing_weights:
+        raise ModelNotFoundError(f"{path / WEIGHTS} lacks weights for {', '.join(missing_weights[:5])}")
+    extras = _read_json(path / DATA)
+    metrics = _read_json(path / METRICS) if (path / METRICS).exists() else {}
+    return ModelBundle(
+        JointPredictor(model, tokenizer, labels, config.max_length),
+        config,
+        labels,
+        extras.get("synonyms", {}),
+        extras.get("lookups", {}),
+        extras.get("regexes", {}),
+        metrics,
+    )
+
+
+def _write_json(path: Path, value: Any) -> None:
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelNotFoundError(f"{path}: cannot read ({exc}); retrain the model") from exc

@@ -1,0 +1,99 @@
+"""Turning words into subtoken ids and back: the alignment between words and subtokens.
+
+Each word is represented by its first subtoken. A word the tokenizer drops
+entirely (a run of U+FFFD, a zero-width space) is replaced by the unknown token
+so that every word keeps a position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class EncodedText:
+    input_ids: list[int]
+    # position of each kept word's first subtoken; words past max_length are cut
+    word_starts: list[int]
+
+
+def encode_words(tokenizer, words: list[str], max_length: int) -> EncodedText:
+    enc = tokenizer(words, is_split_into_words=True, truncation=True, max_length=max_length)
+    starts = _first_positions(enc.word_ids(), len(words))
+    truncated = len(enc["input_ids"]) >= max_length
+    kept = _contiguous(starts)
+    if kept < len(words) and not (truncated and all(s is None for s in starts[kept:])):
+        # some words produced no subtoken: the unknown token stands in for them
+        words = [w if tokenizer.tokenize(w) else tokenizer.unk_token for w in words]
+        enc = tokenizer(words, is_split_into_words=True, truncation=True, max_length=max_length)
+        starts = _first_positions(enc.word_ids(), len(words))
+        kept = _contiguous(starts)
+    return EncodedText(list(enc["input_ids"]), [s for s in starts[:kept]])
+
+
+def _first_positions(word_ids: list, n_words: int) -> list[int | None]:
+    starts: list[int | None] = [None] * n_words
+    for pos, w in enumerate(word_ids):
+        if w is not None and starts[w] is None:
+            starts[w] = pos
+    return starts
+
+
+def _contiguous(starts: list[int | None]) -> int:
+    """Number of leading words that have a position (truncation cuts the tail)."""
+    n = 0
+    for s in starts:
+        if s is None:
+            break
+        n += 1
+    return n
+
+
+@dataclass
+class Batch:
+    input_ids: torch.Tensor  # (B, L)
+    attention_mask: torch.Tensor  # (B, L)
+    word_index: torch.Tensor  # (B, W) subtoken position of each word (0 = [CLS] for padding)
+    word_mask: torch.Tensor  # (B, W) bool, true for real words
+    n_words: list[int]
+    intent_ids: torch.Tensor | None = None  # (B,)
+    tag_ids: torch.Tensor | None = None  # (B, W)
+
+
+def collate(
+    items: list[EncodedText],
+    pad_id: int,
+    intent_ids: list[int] | None = None,
+    tag_ids: list[list[int]] | None = None,
+) -> Batch:
+    length = max(len(i.input_ids) for i in items)
+    # CRF needs one position per row; empty rows get a dummy word that is dropped on decode
+    width = max(1, max(len(i.word_starts) for i in items))
+    b = len(items)
+    input_ids = torch.full((b, length), pad_id, dtype=torch.long)
+    attention = torch.zeros((b, length), dtype=torch.long)
+    word_index = torch.zeros((b, width), dtype=torch.long)
+    word_mask = torch.zeros((b, width), dtype=torch.bool)
+    tags = torch.zeros((b, width), dtype=torch.long) if tag_ids is not None else None
+    for row, item in enumerate(items):
+        input_ids[row, : len(item.input_ids)] = torch.tensor(item.input_ids)
+        attention[row, : len(item.input_ids)] = 1
+        n = len(item.word_starts)
+        if n:
+            word_index[row, :n] = torch.tensor(item.word_starts)
+            word_mask[row, :n] = True
+            if tags is not None:
+                tags[row, :n] = torch.tensor(tag_ids[row][:n])
+        else:
+            word_mask[row, 0] = True  # dummy position on [CLS]
+    return Batch(
+        input_ids,
+        attention,
+        word_index,
+        word_mask,
+        [len(i.word_starts) for i in items],
+        torch.tensor(intent_ids, dtype=torch.long) if intent_ids is not None else None,
+        tags,
+    )

@@ -1,0 +1,144 @@
+"""The NLU front door: text -> Parse (intent ranking, entities, segments).
+
+Model entities come first; rule and pretrained-NER entities from spaCy fill
+the gaps, and lend their canonical values (19:00, 4, friday) to model entities
+over the same words. Any string gives a valid parse, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+from nlu.artifacts import ModelBundle, load_model
+from nlu.segment import Clause, group_clauses, split_clauses
+from nlu.tokenizer import tokenize
+from nlu.types import IntentPrediction, Parse, ParsedEntity, Segment
+
+MODEL_EXTRACTOR = "joint_model"
+# the model and spaCy read only this much of a message; longer text is cut for them
+MAX_CHARS = 5_000
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+_ARTICLE = re.compile(r"^(?:the|a|an|some)\s+")
+
+
+def _clean(text: Any) -> str:
+    if text is None:
+        return ""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if not isinstance(text, str):
+        text = str(text)
+    # lone surrogates cannot cross into the Rust tokenizer; same length keeps offsets valid
+    return _SURROGATES.sub("\ufffd", text)
+
+
+class Parser:
+    def __init__(
+        self,
+        bundle: ModelBundle,
+        entity_extractor: Any | None = None,
+        segment_min_confidence: float = 0.6,
+        batch_size: int = 32,
+    ) -> None:
+        self.bundle = bundle
+        self.synonyms = {k.lower(): v for k, v in bundle.synonyms.items()}
+        self.entity_extractor = entity_extractor
+        self.segment_min_confidence = segment_min_confidence
+        self.batch_size = batch_size
+
+    @classmethod
+    def load(cls, model_dir: str | Path, use_spacy: bool = True, **kwargs: Any) -> "Parser":
+        bundle = load_model(model_dir)
+        extractor = None
+        if use_spacy:
+            from nlu.spacy_pipeline import SpacyEntityExtractor
+
+            extractor = SpacyEntityExtractor(
+                lookups=bundle.lookups, regexes=bundle.regexes, synonyms=bundle.synonyms
+            )
+        return cls(bundle, extractor, **kwargs)
+
+    @property
+    def intents(self) -> list[str]:
+        return list(self.bundle.labels.intents)
+
+    def parse(self, text: Any) -> Parse:
+        return self.parse_batch([text])[0]
+
+    def parse_batch(self, texts: Iterable[Any]) -> list[Parse]:
+        originals = [_clean(t) for t in texts]
+        clipped = [t[:MAX_CHARS] for t in originals]
+        words = [tokenize(t) for t in clipped]
+        predictor = self.bundle.predictor
+        preds = predictor.predict(words, batch_size=self.batch_size)
+        rule_entities = self._rule_entities(clipped)
+
+        # candidate clauses of every message, parsed in one more batch
+        clause_lists = [split_clauses(t) if len(w) > 1 else [] for t, w in zip(clipped, words)]
+        flat = [(i, c) for i, cl in enumerate(clause_lists) if len(cl) > 1 for c in cl]
+        clause_preds = predictor.predict([tokenize(c.text) for _, c in flat], batch_size=self.batch_size)
+        by_message: dict[int, list[tuple[Clause, tuple[str, float]]]] = {}
+        for (i, clause), p in zip(flat, clause_preds):
+            by_message.setdefault(i, []).append((clause, p.intent_ranking[0]))
+
+        parses = []
+        for i, (text, pred) in enumerate(zip(originals, preds)):
+            if not words[i]:
+                parses.append(Parse(text, IntentPrediction(None, 0.0), [], []))  # type: ignore[arg-type]
+                continue
+            entities = self._merge(clipped[i], pred.entities, rule_entities[i])
+            ranking = [IntentPrediction(name, conf) for name, conf in pred.intent_ranking]
+            segments = self._segments(clipped[i], by_message.get(i, []), entities)
+            parses.append(Parse(text, ranking[0], ranking, entities, segments))
+        return parses
+
+    def _rule_entities(self, texts: list[str]) -> list[list[ParsedEntity]]:
+        if self.entity_extractor is None:
+            return [[] for _ in texts]
+        try:
+            return [list(x) for x in self.entity_extractor.pipe(texts, batch_size=self.batch_size)]
+        except Exception:  # spaCy must never cost the user a parse
+            return [[] for _ in texts]
+
+    def _canonical(self, surface: str) -> str:
+        key = surface.lower()
+        if key in self.synonyms:
+            return self.synonyms[key]
+        # people say "the town centre" where the synonym is "town centre"
+        bare = _ARTICLE.sub("", key)
+        return self.synonyms.get(bare, surface)
+
+    def _merge(self, text: str, model_entities, rule_entities: list[ParsedEntity]) -> list[ParsedEntity]:
+        merged: list[ParsedEntity] = []
+        for m in model_entities:
+            surface = text[m.start : m.end]
+            merged.append(
+                ParsedEntity(m.entity, self._canonical(surface), m.start, m.end, m.confidence, MODEL_EXTRACTOR, surface)
+            )
+        for r in sorted(rule_entities, key=lambda e: (e.start, -(e.end - e.start))):
+            owner = next((m for m in merged if m.start < r.end and r.start < m.end), None)
+            if owner is None:
+                merged.append(r)
+            elif owner.extractor == MODEL_EXTRACTOR and owner.start <= r.start and r.end <= owner.end:
+                # model found the slot, spaCy knows the canonical value of its words
+                if owner.value == owner.text and r.value != r.text:
+                    owner.value = r.value
+        return sorted(merged, key=lambda e: (e.start, e.end))
+
+    def _segments(self, text: str, clauses, entities: list[ParsedEntity]) -> list[Segment]:
+        if len(clauses) < 2:
+            return []
+        groups = group_clauses([c for c, _ in clauses], [p for _, p in clauses], self.segment_min_confidence)
+        if len(groups) < 2:
+            return []
+        segments = []
+        for n, (clause, intent, conf) in enumerate(groups):
+            # a segment runs up to the next one, so connectives' neighbours keep their entities
+            end = groups[n + 1][0].start if n + 1 < len(groups) else len(text)
+            inside = [e for e in entities if e.start >= clause.start and e.end <= end]
+            segments.append(
+                Segment(text[clause.start : clause.end], clause.start, clause.end, IntentPrediction(intent, conf), inside)
+            )
+        return segments

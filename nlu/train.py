@@ -1,0 +1,272 @@
+"""Training the joint model: length-bucketed batches, warm-up + linear decay, dev-set early stopping."""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import torch
+
+from nlu.artifacts import save_model
+from nlu.config import NluConfig
+from nlu.encoder import load_pretrained
+from nlu.errors import NluError
+from nlu.features import EncodedText, collate, encode_words
+from nlu.labels import LabelSpace, bio_tags, example_words
+from nlu.metrics import EvaluationResult, Prediction, evaluate, example_to_gold
+from nlu.model import JointModel
+from nlu.predictor import JointPredictor
+from nlu.types import Example, TrainingData
+
+
+@dataclass
+class TrainResult:
+    out_dir: Path
+    best_epoch: int
+    history: list[dict[str, Any]]
+    dev: dict[str, Any] | None
+    seconds: float
+    n_train_examples: int
+    parameters: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def set_seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def check_trainable(data: TrainingData, what: str = "training data") -> None:
+    if not data.examples:
+        raise NluError(f"the {what} holds no examples")
+    intents = data.intents
+    if len(intents) < 2:
+        raise NluError(f"the {what} needs at least two intents to learn from (found {intents or 'none'})")
+    unlabeled = [e.source or e.text for e in data.examples if e.intent is None]
+    if unlabeled:
+        raise NluError(f"the {what} has examples without an intent, e.g. {unlabeled[0]}")
+
+
+def predict_examples(predictor: JointPredictor, examples: list[Example], batch_size: int = 64) -> list[Prediction]:
+    preds = predictor.predict([example_words(e) for e in examples], batch_size=batch_size)
+    return [
+        Prediction(p.intent_ranking[0][0] if p.intent_ranking else None, [(x.entity, x.start, x.end) for x in p.entities])
+        for p in preds
+    ]
+
+
+def evaluate_examples(predictor: JointPredictor, examples: list[Example]) -> EvaluationResult:
+    preds = predict_examples(predictor, examples)
+    return evaluate([example_to_gold(e) for e in examples], preds, [e.text for e in examples])
+
+
+def _length_batches(lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Batches of similar length (little padding), in a shuffled order."""
+    noisy = sorted(range(len(lengths)), key=lambda i: (lengths[i] + rng.random() * 2, rng.random()))
+    batches = [noisy[i : i + batch_size] for i in range(0, len(noisy), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _schedule(step: int, total: int, warmup: int) -> float:
+    if step < warmup:
+        return (step + 1) / max(1, warmup)
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
+def _dev_score(result: EvaluationResult) -> tuple[float, float]:
+    return (result.sentence_accuracy, result.intent_accuracy + result.entity_f1)
+
+
+def train(
+    data: TrainingData,
+    dev: TrainingData | None,
+    config: NluConfig,
+    out_dir: str | Path,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> TrainResult:
+    """Train on ``data``, pick the best epoch on ``dev`` (or the last one), and save to ``out_dir``."""
+    from tqdm.auto import tqdm
+
+    config.validate()
+    check_trainable(data)
+    out_dir = Path(out_dir)
+    set_seed(config.seed)
+    started = time.perf_counter()
+
+    examples = list(data.examples)
+    if config.augment_lookup_fill or config.augment_value_swap or config.augment_recombine:
+        from nlu.augment import AugmentConfig, augment
+
+        extra = augment(
+            data,
+            AugmentConfig(
+                lookup_fill=config.augment_lookup_fill,
+                value_swap=config.augment_value_swap,
+                recombine=config.augment_recombine,
+                seed=config.seed,
+            ),
+        )
+        examples += extra
+        log(f"augmentation added {len(extra)} examples to {len(data.examples)}")
+
+    labels = LabelSpace.from_examples(examples)
+    encoder, tokenizer = load_pretrained(config.encoder)
+    model = JointModel(encoder, len(labels.intents), labels.tags, config)
+
+    intent_index = {name: i for i, name in enumerate(labels.intents)}
+    tag_index = {name: i for i, name in enumerate(labels.tags)}
+    encoded: list[EncodedText] = []
+    tag_ids: list[list[int]] = []
+    for e in examples:
+        words = example_words(e)
+        encoded.append(encode_words(tokenizer, [w.text for w in words], config.max_length))
+        tag_ids.append([tag_index[t] for t in bio_tags(words, e.entities)])
+    intent_ids = [intent_index[e.intent] for e in examples]
+
+    if config.freeze_embeddings:
+        model.encoder.get_input_embeddings().weight.requires_grad = config.fgm_epsilon > 0
+    head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+    encoder_params = [
+        p
+        for n, p in model.named_parameters()
+        if n.startswith("encoder.") and p.requires_grad
+        and not (config.freeze_embeddings and p is model.encoder.get_input_embeddings().weight)
+    ]
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": encoder_params, "lr": config.encoder_lr},
+            {"params": head_params, "lr": config.head_lr},
+        ],
+        weight_decay=config.weight_decay,
+    )
+    rng = random.Random(config.seed)
+    steps_per_epoch = math.ceil(len(examples) / config.batch_size)
+    total = steps_per_epoch * config.epochs
+    warmup = int(total * config.warmup_ratio)
+    base_lrs = [g["lr"] for g in optimizer.param_groups]
+    predictor = JointPredictor(model, tokenizer, labels, config.max_length)
+    lengths = [len(x.input_ids) for x in encoded]
+
+    history: list[dict[str, Any]] = []
+    best_state, best_score, best_epoch, best_dev = None, None, 0, None
+    bad_epochs, step = 0, 0
+    deadline = started + config.max_train_minutes * 60 if config.max_train_minutes else None
+    stopped_early = ""
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        batches = _length_batches(lengths, config.batch_size, rng)
+        bar = tqdm(batches, desc=f"epoch {epoch}/{config.epochs}", disable=not progress, leave=True, unit="batch")
+        running, seen = 0.0, 0
+        for idx in bar:
+            batch = collate(
+                [encoded[i] for i in idx], tokenizer.pad_token_id, [intent_ids[i] for i in idx], [tag_ids[i] for i in idx]
+            )
+            for group, base in zip(optimizer.param_groups, base_lrs):
+                group["lr"] = base * _schedule(step, total, warmup)
+            loss = _training_step(model, batch, config)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            running += float(loss) * len(idx)
+            seen += len(idx)
+            bar.set_postfix(loss=f"{running / seen:.4f}")
+            if deadline and time.perf_counter() > deadline:
+                stopped_early = f"time budget of {config.max_train_minutes} min reached"
+                break
+        bar.close()
+        record: dict[str, Any] = {"epoch": epoch, "train_loss": running / max(1, seen), "seconds": time.perf_counter() - started}
+        model.eval()
+        if dev is not None and dev.examples:
+            result = evaluate_examples(predictor, dev.examples)
+            record.update(
+                intent_accuracy=result.intent_accuracy,
+                entity_f1=result.entity_f1,
+                sentence_accuracy=result.sentence_accuracy,
+            )
+            log(
+                f"epoch {epoch}: loss {record['train_loss']:.4f}  dev intent {result.intent_accuracy:.4f}  "
+                f"entity F1 {result.entity_f1:.4f}  sentence {result.sentence_accuracy:.4f}"
+            )
+            score = _dev_score(result)
+            if best_score is None or score > best_score:
+                best_score, best_epoch, best_dev, bad_epochs = score, epoch, result.headline(), 0
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                bad_epochs += 1
+        else:
+            best_epoch, best_state = epoch, None
+            log(f"epoch {epoch}: loss {record['train_loss']:.4f}")
+        history.append(record)
+        if stopped_early:
+            break
+        if dev is not None and bad_epochs >= config.patience:
+            stopped_early = f"no dev improvement for {config.patience} epochs"
+            break
+    if stopped_early:
+        log(f"stopped after epoch {history[-1]['epoch']}: {stopped_early}")
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+
+    seconds = time.perf_counter() - started
+    metrics = {
+        "best_epoch": best_epoch,
+        "dev": best_dev,
+        "history": history,
+        "train_seconds": seconds,
+        "n_train_examples": len(examples),
+        "stopped_early": stopped_early or None,
+    }
+    save_model(
+        out_dir,
+        model,
+        tokenizer,
+        labels,
+        config,
+        {"synonyms": data.synonyms, "lookups": data.lookups, "regexes": data.regexes},
+        metrics,
+    )
+    try:
+        from nlu.report import plot_training_curve
+
+        plot_training_curve(history, out_dir / "training_curve.png")
+    except Exception as exc:  # a plot must never cost the trained model
+        log(f"could not draw the training curve: {exc}")
+    params = sum(p.numel() for p in model.parameters())
+    return TrainResult(out_dir, best_epoch, history, best_dev, seconds, len(examples), params)
+
+
+def _training_step(model: JointModel, batch, config: NluConfig) -> torch.Tensor:
+    out = model(batch)
+    loss = model.combine(*model.losses(out, batch))
+    loss.backward()
+    if config.fgm_epsilon > 0:
+        _fgm_step(model, batch, config.fgm_epsilon)
+    return loss.detach()
+
+
+def _fgm_step(model: JointModel, batch, epsilon: float) -> None:
+    """Fast gradient method: a second loss on embeddings pushed along their gradient."""
+    weight = model.encoder.get_input_embeddings().weight
+    if weight.grad is None:
+        return
+    norm = torch.norm(weight.grad)
+    if not torch.isfinite(norm) or norm == 0:
+        return
+    delta = epsilon * weight.grad / norm
+    weight.data.add_(delta)
+    out = model(batch)
+    model.combine(*model.losses(out, batch)).backward()
+    weight.data.sub_(delta)
+    if model.config.freeze_embeddings:
+        weight.grad = None

@@ -1,0 +1,1 @@
+"""Pure decision logic over the dialogue state (task, slot, fallback and recommendation policies)."""

@@ -1,0 +1,75 @@
+"""The joint model learns for real: a tiny model overfits a handful of examples and round-trips to disk."""
+
+import json
+
+import pytest
+import torch
+
+from nlu.artifacts import is_model_dir, load_model
+from nlu.config import NluConfig
+from nlu.errors import ModelNotFoundError, NluError
+from nlu.train import check_trainable, evaluate_examples, train
+from nlu.types import TrainingData
+
+from conftest import tiny_config
+
+
+def test_tiny_model_fits_its_training_data(tiny_model_dir, tiny_data):
+    bundle = load_model(tiny_model_dir)
+    result = evaluate_examples(bundle.predictor, tiny_data.examples)
+    assert result.intent_accuracy == 1.0
+    assert result.entity_f1 >= 0.95
+    assert result.sentence_accuracy >= 0.9
+
+
+def test_artefacts_are_safetensors_and_json_without_pickles(tiny_model_dir):
+    names = {p.name for p in tiny_model_dir.rglob("*") if p.is_file()}
+    assert {"model.safetensors", "labels.json", "nlu_config.json", "metrics.json", "training_curve.png"} <= names
+    assert not [n for n in names if n.endswith((".pkl", ".pt", ".bin", ".pickle"))]
+    metrics = json.loads((tiny_model_dir / "metrics.json").read_text())
+    assert metrics["best_epoch"] >= 1 and metrics["dev"]["intent_accuracy"] == 1.0
+    assert is_model_dir(tiny_model_dir)
+
+
+def test_training_is_deterministic(tiny_data, tmp_path):
+    small = TrainingData(tiny_data.examples[::2])
+    config = tiny_config(epochs=1)
+    train(small, None, config, tmp_path / "a", progress=False, log=lambda m: None)
+    train(small, None, config, tmp_path / "b", progress=False, log=lambda m: None)
+    from safetensors.torch import load_file
+
+    a, b = load_file(str(tmp_path / "a/model.safetensors")), load_file(str(tmp_path / "b/model.safetensors"))
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.parametrize("weighting,fgm,crf", [("uncertainty", 0.5, True), ("fixed", 0.0, False)])
+def test_loss_variants_train(tiny_data, tmp_path, weighting, fgm, crf):
+    config = tiny_config(epochs=8, loss_weighting=weighting, fgm_epsilon=fgm, use_crf=crf)
+    result = train(tiny_data, tiny_data, config, tmp_path / "m", progress=False, log=lambda m: None)
+    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
+    assert result.dev["intent_accuracy"] >= 0.9
+
+
+def test_untrainable_data_is_refused_with_a_reason(tiny_data):
+    with pytest.raises(NluError, match="no examples"):
+        check_trainable(TrainingData([]))
+    one_intent = TrainingData([e for e in tiny_data.examples if e.intent == "greet"])
+    with pytest.raises(NluError, match="two intents"):
+        check_trainable(one_intent)
+
+
+def test_loading_a_folder_that_is_no_model_says_what_to_do(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="assistant train nlu"):
+        load_model(tmp_path)
+
+
+def test_config_rejects_unknown_and_bad_settings(tmp_path):
+    path = tmp_path / "config.yml"
+    path.write_text("epochs: 3\nlearning_rte: 0.1\n")
+    with pytest.raises(NluError, match="learning_rte"):
+        NluConfig.from_file(path)
+    with pytest.raises(NluError, match="loss_weighting"):
+        NluConfig(loss_weighting="sometimes").validate()
+    path.write_text("nlu:\n  epochs: 3\n")
+    assert NluConfig.from_file(path).epochs == 3

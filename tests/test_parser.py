@@ -1,0 +1,108 @@
+"""The parser: Rasa-style output, merged and canonicalised entities, segments, hostile input."""
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nlu.segment import split_clauses
+
+
+def _check_valid(parse, text):
+    d = parse.to_dict()
+    json.dumps(d, ensure_ascii=False)
+    assert set(d) >= {"text", "intent", "intent_ranking", "entities"}
+    assert set(d["intent"]) == {"name", "confidence"}
+    for e in d["entities"]:
+        assert 0 <= e["start"] <= e["end"] <= len(text)
+        assert {"entity", "value", "start", "end", "confidence", "extractor"} <= set(e)
+    return d
+
+
+def test_parse_has_rasa_shape_and_ranking(tiny_parser):
+    d = _check_valid(tiny_parser.parse("book a table for 4 at 7pm"), "book a table for 4 at 7pm")
+    assert d["intent"]["name"] == "book_restaurant"
+    ranking = d["intent_ranking"]
+    assert ranking[0]["name"] == "book_restaurant"
+    assert [r["confidence"] for r in ranking] == sorted((r["confidence"] for r in ranking), reverse=True)
+    assert abs(sum(r["confidence"] for r in ranking) - 1.0) < 1e-3
+
+
+def test_entities_are_merged_without_duplicates_and_canonicalised(tiny_parser):
+    text = "book a table for 4 at 7pm"
+    parse = tiny_parser.parse(text)
+    by_type = {e.entity: e for e in parse.entities}
+    assert by_type["people"].text == "4" and by_type["people"].extractor == "joint_model"
+    # spaCy's TIME entity over the same words lends its canonical value
+    assert by_type["time"].value == "19:00"
+    spans = [(e.start, e.end) for e in parse.entities]
+    for i, a in enumerate(spans):
+        for b in spans[i + 1 :]:
+            assert a[1] <= b[0] or b[1] <= a[0], "overlapping entities"
+
+
+def test_synonyms_and_lookup_entities(tiny_parser):
+    parse = tiny_parser.parse("taxi to the town centre please")
+    dest = [e for e in parse.entities if e.entity == "destination"]
+    assert dest and dest[0].value == "centre"
+
+
+def test_several_requests_in_one_message_give_segments(tiny_parser):
+    text = "book a table for 4 at 7pm and then get me a taxi to the station"
+    parse = tiny_parser.parse(text)
+    assert [s.intent.name for s in parse.segments] == ["book_restaurant", "book_taxi"]
+    first, second = parse.segments
+    assert {e.entity for e in first.entities} >= {"people", "time"}
+    assert [e.entity for e in second.entities] == ["destination"]
+    assert text[second.start : second.end] == second.text
+    assert "segments" in parse.to_dict()
+
+
+def test_one_request_has_no_segments(tiny_parser):
+    assert tiny_parser.parse("book a table for 4, at 7pm").segments == []
+
+
+def test_batch_keeps_order(tiny_parser):
+    texts = ["hello", "thanks a lot", "get me a taxi to the airport", "hi there"]
+    names = [p.intent.name for p in tiny_parser.parse_batch(texts)]
+    assert names == ["greet", "thank", "book_taxi", "greet"]
+    assert [p.text for p in tiny_parser.parse_batch(texts)] == texts
+
+
+def test_hostile_inputs_give_valid_parses(tiny_parser):
+    hostile = [
+        "",
+        "   \n\t ",
+        "a" * 100_000,
+        "book " * 20_000,
+        "\x00\x01\x02 binary \xff\ufffd",
+        "\ud800 lone surrogate",
+        "🙂🙃 emoji 👩‍👩‍👧",
+        "مرحبا بالعالم",
+        "[](){}<>\\\"'",
+        "\u200b\u200b",
+    ]
+    parses = tiny_parser.parse_batch(hostile)
+    assert len(parses) == len(hostile)
+    for text, parse in zip(hostile, parses):
+        _check_valid(parse, text)
+    assert parses[0].intent.name is None and parses[1].entities == []
+    assert tiny_parser.parse(None).intent.name is None
+    assert tiny_parser.parse(b"hello").intent.name == "greet"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.text(max_size=200))
+def test_any_unicode_parses(tiny_parser, text):
+    _check_valid(tiny_parser.parse(text), text)
+
+
+def test_clause_splitting():
+    assert [c.text for c in split_clauses("book a hotel and then a taxi to the station")] == [
+        "book a hotel",
+        "a taxi to the station",
+    ]
+    assert [c.text for c in split_clauses("hello")] == ["hello"]
+    text = "first the taxi, then find me a restaurant"
+    for c in split_clauses(text):
+        assert text[c.start : c.end] == c.text
