@@ -4,41 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nlu.types import EntitySpan, Example, Token
-from nlu.tokenizer import tokenize
-
-OUTSIDE = "O"
-
-
-def example_words(example: Example) -> list[Token]:
-    return example.tokens if example.tokens is not None else tokenize(example.text)
-
-
-def bio_tags(words: list[Token], spans: list[EntitySpan]) -> list[str]:
-    """Tag each word B-/I-<type> when it overlaps an entity span, else O."""
-    tags = [OUTSIDE] * len(words)
-    for span in sorted(spans, key=lambda s: s.start):
-        inside = [i for i, w in enumerate(words) if w.start < span.end and w.end > span.start]
-        for n, i in enumerate(inside):
-            if tags[i] != OUTSIDE:  # overlapping annotations: the first one keeps the word
-                continue
-            tags[i] = ("B-" if n == 0 else "I-") + span.entity
-    return tags
-
-
-def chunks(tags: list[str]) -> list[tuple[str, int, int]]:
-    """(type, first word, last word + 1) chunks; an I- without its B- starts a chunk (conlleval)."""
-    out: list[tuple[str, int, int]] = []
-    current: list | None = None
-    for i, tag in enumerate(tags + [OUTSIDE]):
-        prefix, _, kind = tag.partition("-")
-        continues = prefix == "I" and current is not None and current[0] == kind
-        if current is not None and not continues:
-            out.append((current[0], current[1], i))
-            current = None
-        if prefix in ("B", "I") and not continues:
-            current = [kind, i]
-    return out
+from nlu.bio import OUTSIDE, bio_tags, example_words  # noqa: F401  (re-exported)
+from nlu.types import Example
 
 
 @dataclass

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import torch
 
 from nlu.features import collate, encode_words
-from nlu.labels import LabelSpace, chunks
+from nlu.bio import spans_from_bio
+from nlu.labels import LabelSpace
 from nlu.model import JointModel
 from nlu.types import Token
 
@@ -70,7 +71,7 @@ class JointPredictor:
         for row, (words, path) in enumerate(zip(batch_words, paths)):
             tags = [self.labels.tags[t] for t in path]
             entities = []
-            for kind, first, last in chunks(tags):
+            for kind, first, last in spans_from_bio(tags):
                 conf = float(sum(tag_probs[row, w, path[w]] for w in range(first, last)) / (last - first))
                 entities.append(ModelEntity(kind, words[first].start, words[last - 1].end, conf))
             intents = [(self.labels.intents[int(j)], float(p)) for p, j in zip(top.values[row], top.indices[row])]

@@ -4,7 +4,8 @@ import pytest
 
 from nlu.encoder import load_pretrained
 from nlu.features import collate, encode_words
-from nlu.labels import LabelSpace, bio_tags, chunks
+from nlu.bio import bio_tags, spans_from_bio as chunks
+from nlu.labels import LabelSpace
 from nlu.tokenizer import tokenize, tokens_from_words
 from nlu.types import EntitySpan, Example
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from nlu.errors import DataError
 from nlu.tokenizer import tokens_from_words
+from nlu.bio import spans_from_bio
 from nlu.types import EntitySpan, Example, Token, TrainingData
 
 _TAG = re.compile(r"^(?:O|[BI]-\S+)$")
@@ -80,19 +81,8 @@ def _example(line_text: str, path: str, line: int) -> Example:
 
 def iob_to_spans(text: str, tokens: list[Token], tags: list[str]) -> list[EntitySpan]:
     """IOB2 tags to character spans; an I- tag that cannot continue starts an entity (as conlleval)."""
-    spans: list[EntitySpan] = []
-    open_type: str | None = None
-    start = end = 0
-    for token, tag in zip(tokens, tags):
-        prefix, _, kind = tag.partition("-")
-        if prefix == "I" and kind == open_type:
-            end = token.end
-            continue
-        if open_type is not None:
-            spans.append(EntitySpan(start, end, open_type, text[start:end]))
-            open_type = None
-        if prefix in ("B", "I"):
-            open_type, start, end = kind, token.start, token.end
-    if open_type is not None:
-        spans.append(EntitySpan(start, end, open_type, text[start:end]))
+    spans = []
+    for kind, first, last in spans_from_bio(tags):
+        start, end = tokens[first].start, tokens[last - 1].end
+        spans.append(EntitySpan(start, end, kind, text[start:end]))
     return spans
