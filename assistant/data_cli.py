@@ -34,7 +34,7 @@ def validate_nlu(data_dir: Path) -> list[str]:
             loaded.append(load_data(path))
         except DataError as exc:
             problems.append(str(exc))
-    if problems:
+    if not loaded:
         return problems
     merged = loaded[0]
     for more in loaded[1:]:

@@ -71,14 +71,14 @@ class Parser:
         originals = [_clean(t) for t in texts]
         clipped = [t[:MAX_CHARS] for t in originals]
         words = [tokenize(t) for t in clipped]
-        predictor = self.bundle.predictor
-        preds = predictor.predict(words, batch_size=self.batch_size)
-        rule_entities = self._rule_entities(clipped)
-
-        # candidate clauses of every message, parsed in one more batch
+        # candidate clauses of every message go through the model in the same batches
         clause_lists = [split_clauses(t) if len(w) > 1 else [] for t, w in zip(clipped, words)]
         flat = [(i, c) for i, cl in enumerate(clause_lists) if len(cl) > 1 for c in cl]
-        clause_preds = predictor.predict([tokenize(c.text) for _, c in flat], batch_size=self.batch_size)
+        everything = self.bundle.predictor.predict(
+            words + [tokenize(c.text) for _, c in flat], batch_size=self.batch_size
+        )
+        preds, clause_preds = everything[: len(words)], everything[len(words) :]
+        rule_entities = self._rule_entities(clipped)
         by_message: dict[int, list[tuple[Clause, tuple[str, float]]]] = {}
         for (i, clause), p in zip(flat, clause_preds):
             by_message.setdefault(i, []).append((clause, p.intent_ranking[0]))

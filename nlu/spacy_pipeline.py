@@ -100,6 +100,20 @@ def sanitize(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text) if isinstance(text, str) else ""
 
 
+def _components_for_ner(nlp: Language) -> set[str]:
+    """The components entity extraction needs: ``ner``, plus the shared tok2vec if ner listens to it."""
+    if "ner" not in nlp.pipe_names:
+        return set(nlp.pipe_names)
+    needed = {"ner"}
+    try:
+        config = nlp.get_pipe_config("ner")
+        if "Listener" in str(config.get("model", {}).get("tok2vec", {}).get("@architectures", "")):
+            needed.update(n for n in nlp.pipe_names if n in ("tok2vec", "transformer"))
+    except Exception:  # an unusual pipeline: run all of it
+        return set(nlp.pipe_names)
+    return needed
+
+
 class SpacyEntityExtractor:
     """Rule and pretrained-NER entities for a message, as :class:`ParsedEntity`.
 
@@ -128,6 +142,7 @@ class SpacyEntityExtractor:
             for pattern in patterns
         ]
         self._ruler = self._build_ruler(lookups or {})
+        self._entity_components = _components_for_ner(self.nlp)
 
     def _build_ruler(self, lookups: dict[str, list[str]]) -> Any:
         """EntityRuler whose pattern ids carry the canonical value of each phrase."""
@@ -174,6 +189,8 @@ class SpacyEntityExtractor:
         """
         stream: Iterable[Doc] = (self.nlp.make_doc(self._clip(t)) for t in texts)
         for name, proc in self.nlp.pipeline:
+            if name not in self._entity_components:
+                continue  # tagger and lemmatizer cost half the time and add no entity
             if name == "ner" and self._ruler is not None:
                 stream = map(self._ruler, stream)
             stream = _pipe_component(proc, stream, batch_size)

@@ -75,10 +75,19 @@ def _length_batches(lengths: list[int], batch_size: int, rng: random.Random) -> 
     return batches
 
 
-def _schedule(step: int, total: int, warmup: int) -> float:
-    if step < warmup:
-        return (step + 1) / max(1, warmup)
-    return max(0.0, (total - step) / max(1, total - warmup))
+class LinearSchedule:
+    """Warm-up, then a straight line to zero at ``end``; re-planning bends the line without a jump."""
+
+    def __init__(self, total: int, warmup: int) -> None:
+        self.warmup, self.anchor, self.anchor_value, self.end = warmup, warmup, 1.0, total
+
+    def factor(self, step: int) -> float:
+        if step < self.warmup:
+            return (step + 1) / max(1, self.warmup)
+        return max(0.0, self.anchor_value * (self.end - step) / max(1, self.end - self.anchor))
+
+    def replan(self, step: int, end: int) -> None:
+        self.anchor_value, self.anchor, self.end = self.factor(step), step, end
 
 
 def _dev_score(result: EvaluationResult) -> tuple[float, float]:
@@ -151,7 +160,7 @@ def train(
     rng = random.Random(config.seed)
     steps_per_epoch = math.ceil(len(examples) / config.batch_size)
     total = steps_per_epoch * config.epochs
-    warmup = int(total * config.warmup_ratio)
+    schedule = LinearSchedule(total, int(total * config.warmup_ratio))
     base_lrs = [g["lr"] for g in optimizer.param_groups]
     predictor = JointPredictor(model, tokenizer, labels, config.max_length)
     lengths = [len(x.input_ids) for x in encoded]
@@ -161,17 +170,20 @@ def train(
     bad_epochs, step = 0, 0
     deadline = started + config.max_train_minutes * 60 if config.max_train_minutes else None
     stopped_early = ""
-    for epoch in range(1, config.epochs + 1):
+    planned = config.epochs
+    epoch = 0
+    while epoch < planned:
+        epoch += 1
         model.train()
         batches = _length_batches(lengths, config.batch_size, rng)
-        bar = tqdm(batches, desc=f"epoch {epoch}/{config.epochs}", disable=not progress, leave=True, unit="batch")
+        bar = tqdm(batches, desc=f"epoch {epoch}/{planned}", disable=not progress, leave=True, unit="batch")
         running, seen = 0.0, 0
         for idx in bar:
             batch = collate(
                 [encoded[i] for i in idx], tokenizer.pad_token_id, [intent_ids[i] for i in idx], [tag_ids[i] for i in idx]
             )
             for group, base in zip(optimizer.param_groups, base_lrs):
-                group["lr"] = base * _schedule(step, total, warmup)
+                group["lr"] = base * schedule.factor(step)
             loss = _training_step(model, batch, config)
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -209,6 +221,14 @@ def train(
         history.append(record)
         if stopped_early:
             break
+        if deadline:
+            # re-plan: as many epochs as the budget holds, with the learning rate reaching 0 at the last
+            per_epoch = (time.perf_counter() - started) / epoch
+            fits = epoch + int((deadline - time.perf_counter()) // per_epoch)
+            if fits < planned:
+                planned = max(epoch, fits)
+                schedule.replan(step, step + steps_per_epoch * (planned - epoch))
+                log(f"time budget: planning {planned} epochs in {config.max_train_minutes} min")
         if dev is not None and bad_epochs >= config.patience:
             stopped_early = f"no dev improvement for {config.patience} epochs"
             break

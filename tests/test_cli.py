@@ -95,4 +95,6 @@ def test_data_validate_finds_problems_and_passes_clean_data(tmp_path):
     result = run("data", "validate", "--data", str(bad.parent))
     assert result.returncode == 1
     err = result.stderr.decode()
-    assert "broken.yml:2" in err
+    assert "broken.yml:3" in err  # where YAML notices the unclosed bracket
+    assert "'hi' is an example of both 'greet' and 'bye'" in err
+    assert "2 problem(s)" in err
