@@ -25,6 +25,7 @@ class NluConfig:
     max_length: int = 128
     intent_pooling: str = "mean"  # mean | cls
     dropout: float = 0.1
+    word_pooling: str = "first"  # first | first_last: the subtokens that represent a word
     use_crf: bool = True
     # decode only entity tags ever seen with the likely intents
     intent_tag_mask: bool = True
@@ -55,6 +56,8 @@ class NluConfig:
         problems = []
         if self.intent_pooling not in ("mean", "cls"):
             problems.append("intent_pooling must be 'mean' or 'cls'")
+        if self.word_pooling not in ("first", "first_last"):
+            problems.append("word_pooling must be 'first' or 'first_last'")
         if self.loss_weighting not in ("fixed", "uncertainty"):
             problems.append("loss_weighting must be 'fixed' or 'uncertainty'")
         if self.epochs < 1 or self.batch_size < 1 or self.max_length < 8:

@@ -77,12 +77,15 @@ class CRF(nn.Module):
             backpointers.append(idx)
         score = score + self.end.unsqueeze(0)
         lengths = mask.long().sum(1).tolist()
+        last = score.argmax(-1).tolist()
+        # plain Python ints: indexing a tensor element by element is far slower
+        pointers = torch.stack(backpointers, 1).tolist() if backpointers else []
         paths = []
         for b, length in enumerate(lengths):
-            tag = int(score[b].argmax())
+            tag = last[b]
             path = [tag]
             for t in range(length - 1, 0, -1):
-                tag = int(backpointers[t - 1][b, tag])
+                tag = pointers[b][t - 1][tag]
                 path.append(tag)
             paths.append(path[::-1])
         return paths

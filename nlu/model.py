@@ -31,7 +31,8 @@ class JointModel(nn.Module):
         hidden = encoder.config.hidden_size
         self.dropout = nn.Dropout(config.dropout)
         self.intent_head = nn.Linear(hidden, n_intents)
-        self.tag_head = nn.Linear(hidden, len(tags))
+        word_dim = hidden * (2 if config.word_pooling == "first_last" else 1)
+        self.tag_head = nn.Linear(word_dim, len(tags))
         self.crf = CRF(tags) if config.use_crf else None
         # log variances of the two tasks, used only with uncertainty weighting
         self.log_vars = nn.Parameter(torch.zeros(2)) if config.loss_weighting == "uncertainty" else None
@@ -43,8 +44,10 @@ class JointModel(nn.Module):
         else:
             mask = batch.attention_mask.unsqueeze(-1).to(hidden.dtype)
             sentence = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        index = batch.word_index.unsqueeze(-1).expand(-1, -1, hidden.size(-1))
-        words = hidden.gather(1, index)
+        words = _gather(hidden, batch.word_index)
+        if self.config.word_pooling == "first_last":
+            # a long word's last piece carries its ending ("-ing", "-s"): both ends help the tagger
+            words = torch.cat([words, _gather(hidden, batch.word_end_index)], dim=-1)
         return JointOutput(self.intent_head(self.dropout(sentence)), self.tag_head(self.dropout(words)))
 
     def losses(self, out: JointOutput, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
@@ -74,3 +77,7 @@ class JointModel(nn.Module):
                 emissions = emissions.masked_fill(~allowed.unsqueeze(1), -1e4)
             paths = emissions.argmax(-1).tolist()
         return [path[:n] for path, n in zip(paths, batch.n_words)]
+
+
+def _gather(hidden: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+    return hidden.gather(1, positions.unsqueeze(-1).expand(-1, -1, hidden.size(-1)))

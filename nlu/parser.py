@@ -74,8 +74,9 @@ class Parser:
         # candidate clauses of every message go through the model in the same batches
         clause_lists = [split_clauses(t) if len(w) > 1 else [] for t, w in zip(clipped, words)]
         flat = [(i, c) for i, cl in enumerate(clause_lists) if len(cl) > 1 for c in cl]
+        # model batches of at most 16, sorted by length: less padding, measurably faster on CPU
         everything = self.bundle.predictor.predict(
-            words + [tokenize(c.text) for _, c in flat], batch_size=self.batch_size
+            words + [tokenize(c.text) for _, c in flat], batch_size=min(16, self.batch_size)
         )
         preds, clause_preds = everything[: len(words)], everything[len(words) :]
         rule_entities = self._rule_entities(clipped)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from nlu.features import collate, encode_words
+from nlu.features import collate, encode_batch
 from nlu.bio import spans_from_bio
 from nlu.labels import LabelSpace
 from nlu.model import JointModel
@@ -55,7 +55,7 @@ class JointPredictor:
 
     @torch.inference_mode()
     def _predict_batch(self, batch_words: list[list[Token]], ranking: int) -> list[ModelPrediction]:
-        encoded = [encode_words(self.tokenizer, [w.text for w in words], self.max_length) for words in batch_words]
+        encoded = encode_batch(self.tokenizer, [[w.text for w in words] for words in batch_words], self.max_length)
         batch = collate(encoded, self.tokenizer.pad_token_id)
         out = self.model(batch)
         probs = torch.softmax(out.intent_logits.float(), dim=-1)
@@ -65,15 +65,21 @@ class JointPredictor:
             likely[torch.arange(len(probs)), probs.argmax(-1)] = True
             allowed = (likely.unsqueeze(-1) & self._intent_allowed.unsqueeze(0)).any(1)
         paths = self.model.decode_tags(out, batch, allowed)
+        # probability of the decoded tag at each word, as plain floats
         tag_probs = torch.softmax(out.emissions.float(), dim=-1)
+        padded = torch.zeros(tag_probs.shape[:2], dtype=torch.long)
+        for row, path in enumerate(paths):
+            padded[row, : len(path)] = torch.tensor(path, dtype=torch.long)
+        chosen = tag_probs.gather(-1, padded.unsqueeze(-1)).squeeze(-1).tolist()
         top = torch.topk(probs, k=min(ranking, probs.size(-1)), dim=-1)
+        top_values, top_indices = top.values.tolist(), top.indices.tolist()
         preds = []
         for row, (words, path) in enumerate(zip(batch_words, paths)):
             tags = [self.labels.tags[t] for t in path]
             entities = []
             for kind, first, last in spans_from_bio(tags):
-                conf = float(sum(tag_probs[row, w, path[w]] for w in range(first, last)) / (last - first))
+                conf = sum(chosen[row][first:last]) / (last - first)
                 entities.append(ModelEntity(kind, words[first].start, words[last - 1].end, conf))
-            intents = [(self.labels.intents[int(j)], float(p)) for p, j in zip(top.values[row], top.indices[row])]
+            intents = [(self.labels.intents[j], p) for p, j in zip(top_values[row], top_indices[row])]
             preds.append(ModelPrediction(intents, entities))
         return preds

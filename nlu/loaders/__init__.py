@@ -6,7 +6,8 @@ from pathlib import Path
 
 from nlu.errors import DataError
 from nlu.loaders.jsonl import load_jsonl
-from nlu.loaders.rasa_yaml import load_rasa_yaml, parse_rasa_yaml, write_rasa_yaml
+from nlu.loaders.rasa_writer import write_rasa_yaml
+from nlu.loaders.rasa_yaml import load_rasa_yaml, parse_rasa_yaml
 from nlu.types import TrainingData
 
 __all__ = ["load_data", "load_jsonl", "load_rasa_yaml", "parse_rasa_yaml", "write_rasa_yaml"]
