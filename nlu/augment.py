@@ -35,6 +35,9 @@ class AugmentConfig:
 
     lookup_fill: float = 1.0
     value_swap: float = 1.0
+    # swap in only values annotated in examples of the same intent, so a
+    # playlist name never lands where a book title was
+    swap_within_intent: bool = False
     recombine: float = 0.0
     max_examples: int | None = None
     seed: int = 42
@@ -66,14 +69,18 @@ def augment(data: TrainingData, config: AugmentConfig) -> list[Example]:
     docs = [d for d in map(_to_doc, data.examples) if d is not None]
     out: list[Example] = []
 
-    def from_lookup(entity: str) -> Sequence[tuple[str, str | None]]:
+    def from_lookup(doc: _Doc, entity: str) -> Sequence[tuple[str, str | None]]:
         return [(x, None) for x in data.lookups.get(entity, ())]
 
-    pool = _surface_pool(docs)
+    pool = _surface_pool(docs, config.swap_within_intent)
+
+    def from_pool(doc: _Doc, entity: str) -> Sequence[tuple[str, str | None]]:
+        return pool.get((doc.example.intent if config.swap_within_intent else None, entity), ())
+
     if config.lookup_fill > 0:
         out += _fill(docs, config.lookup_fill, from_lookup, data.synonyms, rng, seen)
     if config.value_swap > 0:
-        out += _fill(docs, config.value_swap, lambda e: pool.get(e, ()), data.synonyms, rng, seen)
+        out += _fill(docs, config.value_swap, from_pool, data.synonyms, rng, seen)
     if config.recombine > 0:
         out += _recombine(docs, config.recombine, rng, seen)
 
@@ -155,25 +162,26 @@ def _count(rate: float, rng: random.Random) -> int:
     return whole + (rng.random() < rate - whole)
 
 
-def _surface_pool(docs: list[_Doc]) -> dict[str, list[tuple[str, str | None]]]:
-    """Entity type -> distinct (surface, canonical value or None) in data order."""
-    pool: dict[str, list[tuple[str, str | None]]] = {}
-    seen: set[tuple[str, str]] = set()
+def _surface_pool(docs: list[_Doc], by_intent: bool) -> dict[tuple[str | None, str], list[tuple[str, str | None]]]:
+    """(intent or None, entity type) -> distinct (surface, canonical value or None) in data order."""
+    pool: dict[tuple[str | None, str], list[tuple[str, str | None]]] = {}
+    seen: set[tuple[str | None, str, str]] = set()
     for doc in docs:
+        intent = doc.example.intent if by_intent else None
         for text, span in doc.parts:
-            if span is None or (span.entity, text.lower()) in seen:
+            if span is None or (intent, span.entity, text.lower()) in seen:
                 continue
-            seen.add((span.entity, text.lower()))
+            seen.add((intent, span.entity, text.lower()))
             # a value differing from the surface is a deliberate annotation: keep it
             value = span.value if span.value != text else None
-            pool.setdefault(span.entity, []).append((text, value))
+            pool.setdefault((intent, span.entity), []).append((text, value))
     return pool
 
 
 def _fill(
     docs: list[_Doc],
     rate: float,
-    choices: Callable[[str], Sequence[tuple[str, str | None]]],
+    choices: Callable[[_Doc, str], Sequence[tuple[str, str | None]]],
     synonyms: dict[str, str],
     rng: random.Random,
     seen: set[str],
@@ -181,7 +189,7 @@ def _fill(
     """Copies of each doc with one entity span's text replaced by one of ``choices(type)``."""
     out: list[Example] = []
     for doc in docs:
-        slots = [k for k, (_, s) in enumerate(doc.parts) if s is not None and choices(s.entity)]
+        slots = [k for k, (_, s) in enumerate(doc.parts) if s is not None and choices(doc, s.entity)]
         if not slots:
             continue
         # re-using a surface already in the example ("from berlin to berlin") teaches nothing
@@ -191,7 +199,7 @@ def _fill(
                 k = rng.choice(slots)
                 span = doc.parts[k][1]
                 assert span is not None
-                new, value = rng.choice(choices(span.entity))
+                new, value = rng.choice(choices(doc, span.entity))
                 # tokenised text is rebuilt from words, so normalise spacing now
                 new = " ".join(new.split()) if doc.tokenised else new.strip()
                 if not new or new.lower() in present:

@@ -49,6 +49,7 @@ class NluConfig:
     max_train_minutes: float | None = None
     augment_lookup_fill: float = 0.0
     augment_value_swap: float = 0.0
+    augment_swap_within_intent: bool = False
     augment_recombine: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 

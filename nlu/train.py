@@ -120,6 +120,7 @@ def train(
             AugmentConfig(
                 lookup_fill=config.augment_lookup_fill,
                 value_swap=config.augment_value_swap,
+                swap_within_intent=config.augment_swap_within_intent,
                 recombine=config.augment_recombine,
                 seed=config.seed,
             ),
@@ -195,11 +196,17 @@ def train(
             if deadline and time.perf_counter() > deadline:
                 stopped_early = f"time budget of {config.max_train_minutes} min reached"
                 break
-        bar.close()
         record: dict[str, Any] = {"epoch": epoch, "train_loss": running / max(1, seen), "seconds": time.perf_counter() - started}
         model.eval()
         if dev is not None and dev.examples:
             result = evaluate_examples(predictor, dev.examples)
+            bar.set_postfix(
+                loss=f"{record['train_loss']:.4f}",
+                dev_intent=f"{result.intent_accuracy:.3f}",
+                dev_f1=f"{result.entity_f1:.3f}",
+                dev_sentence=f"{result.sentence_accuracy:.3f}",
+            )
+            bar.close()
             record.update(
                 intent_accuracy=result.intent_accuracy,
                 entity_f1=result.entity_f1,
@@ -216,6 +223,7 @@ def train(
             else:
                 bad_epochs += 1
         else:
+            bar.close()
             best_epoch, best_state = epoch, None
             log(f"epoch {epoch}: loss {record['train_loss']:.4f}")
         history.append(record)

@@ -268,3 +268,23 @@ def test_property_invariants(examples: list[Example], table: list[str], seed: in
             surface = new.text[s.start : s.end]
             assert surface == surface.strip() and surface
     assert out == augment(data, cfg)
+
+
+def test_swap_within_intent_only_uses_values_of_the_same_intent():
+    from nlu.types import EntitySpan, Example, TrainingData
+
+    def ex(text, intent, value):
+        start = text.index(value)
+        return Example(text, intent, [EntitySpan(start, start + len(value), "name", value)])
+
+    data = TrainingData([
+        ex("play thriller now", "play", "thriller"),
+        ex("put on bad please", "play", "bad"),
+        ex("rate dune five stars", "rate", "dune"),
+        ex("give emma two points", "rate", "emma"),
+    ])
+    out = augment(data, AugmentConfig(lookup_fill=0, value_swap=3, swap_within_intent=True, seed=1))
+    assert out
+    for e in out:
+        value = e.entities[0].value
+        assert value in ({"thriller", "bad"} if e.intent == "play" else {"dune", "emma"})

@@ -73,3 +73,22 @@ def test_config_rejects_unknown_and_bad_settings(tmp_path):
         NluConfig(loss_weighting="sometimes").validate()
     path.write_text("nlu:\n  epochs: 3\n")
     assert NluConfig.from_file(path).epochs == 3
+
+
+def test_schedule_warms_up_then_decays_and_replans_without_a_jump():
+    from nlu.train import LinearSchedule
+
+    schedule = LinearSchedule(total=100, warmup=10)
+    assert schedule.factor(0) == pytest.approx(0.1) and schedule.factor(9) == pytest.approx(1.0)
+    assert schedule.factor(55) == pytest.approx(0.5)
+    before = schedule.factor(60)
+    schedule.replan(60, 80)
+    assert schedule.factor(60) == pytest.approx(before)
+    assert schedule.factor(70) == pytest.approx(before / 2) and schedule.factor(80) == 0.0
+
+
+def test_time_budget_limits_training(tiny_data, tmp_path):
+    config = tiny_config(epochs=200, max_train_minutes=0.15)
+    result = train(tiny_data, tiny_data, config, tmp_path / "m", progress=False, log=lambda m: None)
+    assert len(result.history) < 200
+    assert result.seconds < 0.15 * 60 + 30  # the budget, plus loading and saving

@@ -1,0 +1,1 @@
+"""The default assistant's data; a package only so that ``data.actions`` is importable."""

@@ -1,0 +1,256 @@
+"""The city concierge's fulfilment actions: rasa-sdk actions over MultiWOZ-style slots.
+
+Each booking action checks its slots from the tracker, makes a booking reference that
+depends only on the sender id and the booked details (so runs are reproducible), confirms
+in one message and sets ``<task>-ref``. Missing or invalid slots make it reject
+(``ActionExecutionRejection``), so the dialogue manager can ask for them and nothing is booked.
+
+There is no booking back end yet; these actions are where one will be called.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from datetime import date
+from abc import ABC, abstractmethod
+from typing import Any, Callable
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.interfaces import ActionExecutionRejection
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_PEOPLE = 20
+MAX_NIGHTS = 30
+
+Check = Callable[[Any], Any]  # raw slot value -> canonical value, or None when invalid
+
+
+def as_text(value: Any) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def as_count(upper: int) -> Check:
+    def check(value: Any) -> int | None:
+        """4, 4.0 (the domain's float slots) or "4" -> 4; None outside 1..upper."""
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value.strip())
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return value if isinstance(value, int) and 1 <= value <= upper else None
+
+    return check
+
+
+as_people = as_count(MAX_PEOPLE)
+as_nights = as_count(MAX_NIGHTS)
+
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$", re.IGNORECASE)
+
+
+def as_time(value: Any) -> str | None:
+    """'19:00', '7.30 pm', '7pm' -> 'HH:MM' (24 h)."""
+    match = _TIME.match(value.strip()) if isinstance(value, str) else None
+    if not match:
+        return None
+    hour, minute, half = int(match[1]), int(match[2] or 0), (match[3] or "").lower().replace(".", "")
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    elif match[2] is None:
+        return None  # a bare "7" is not a time
+    return f"{hour:02d}:{minute:02d}" if hour < 24 and minute < 60 else None
+
+
+def as_day(value: Any) -> str | None:
+    """A weekday name or an ISO date, as the NLU normalises days ('friday', '2025-05-02')."""
+    day = value.strip().lower() if isinstance(value, str) else None
+    if day in WEEKDAYS:
+        return day
+    try:
+        return date.fromisoformat(day).isoformat() if day and len(day) == 10 else None
+    except ValueError:
+        return None
+
+
+def day_text(day: str) -> str:
+    """'friday' -> 'Friday'; '2025-05-02' -> 'Friday 2 May'."""
+    if day in WEEKDAYS:
+        return day.title()
+    parsed = date.fromisoformat(day)
+    return f"{parsed:%A} {parsed.day} {parsed:%B}"
+
+
+def booking_reference(sender_id: str, task: str, details: dict[str, Any]) -> str:
+    """Eight characters like MultiWOZ's references, the same for the same sender and details."""
+    key = json.dumps([sender_id, task, details], sort_keys=True, default=str).encode()
+    return base64.b32encode(hashlib.sha256(key).digest()).decode()[:8]
+
+
+class BookingAction(Action, ABC):
+    """Checks ``required`` slots (and at least one of ``one_of``), then books and confirms.
+
+    Abstract, so rasa-sdk (which registers every imported Action subclass) skips it.
+    """
+
+    task = ""
+    required: dict[str, Check] = {}
+    one_of: dict[str, Check] = {}
+
+    @abstractmethod
+    def name(self) -> str: ...
+
+    @abstractmethod
+    def confirmation(self, details: dict[str, Any], reference: str) -> str: ...
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        details = self.checked_slots(tracker)
+        reference = booking_reference(tracker.sender_id, self.task, details)
+        dispatcher.utter_message(text=self.confirmation(details, reference))
+        return [SlotSet(f"{self.task}-ref", reference)]
+
+    def checked_slots(self, tracker: Tracker) -> dict[str, Any]:
+        """Canonical values of the slots this action needs; rejects naming every missing or bad one."""
+        details, missing, invalid = {}, [], []
+        for slot, check in self.required.items():
+            _check_slot(tracker, slot, check, details, missing, invalid)
+        if self.one_of:
+            filled = [slot for slot in self.one_of if tracker.get_slot(slot) not in (None, "")]
+            for slot in filled:
+                _check_slot(tracker, slot, self.one_of[slot], details, missing, invalid)
+            if not filled:
+                missing.append(" or ".join(self.one_of))
+        if missing or invalid:
+            problems = ([f"missing {', '.join(missing)}"] if missing else []) + (
+                [f"invalid {', '.join(invalid)}"] if invalid else [])
+            raise ActionExecutionRejection(self.name(), f"cannot {self.name()[len('action_'):]}: {'; '.join(problems)}")
+        return details
+
+
+def _check_slot(tracker: Tracker, slot: str, check: Check, details: dict, missing: list, invalid: list) -> None:
+    raw = tracker.get_slot(slot)
+    if raw in (None, ""):
+        missing.append(slot)
+    elif (value := check(raw)) is None:
+        invalid.append(f"{slot}={raw!r}")
+    else:
+        details[slot] = value
+
+
+def _plural(count: int, word: str, plural: str = "") -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+class BookRestaurant(BookingAction):
+    task = "restaurant"
+    required = {"restaurant-name": as_text, "restaurant-bookpeople": as_people,
+                "restaurant-bookday": as_day, "restaurant-booktime": as_time}
+
+    def name(self) -> str:
+        return "action_book_restaurant"
+
+    def confirmation(self, d: dict[str, Any], reference: str) -> str:
+        return (f"Your table at {d['restaurant-name']} for {_plural(d['restaurant-bookpeople'], 'person', 'people')} "
+                f"on {day_text(d['restaurant-bookday'])} at {d['restaurant-booktime']} is booked. "
+                f"Reference: {reference}.")
+
+
+class BookHotel(BookingAction):
+    task = "hotel"
+    required = {"hotel-name": as_text, "hotel-bookday": as_day, "hotel-bookstay": as_nights,
+                "hotel-bookpeople": as_people}
+
+    def name(self) -> str:
+        return "action_book_hotel"
+
+    def confirmation(self, d: dict[str, Any], reference: str) -> str:
+        return (f"You're booked at {d['hotel-name']}: {_plural(d['hotel-bookstay'], 'night')} from "
+                f"{day_text(d['hotel-bookday'])} for {_plural(d['hotel-bookpeople'], 'guest')}. "
+                f"Reference: {reference}.")
+
+
+class BookTaxi(BookingAction):
+    task = "taxi"
+    required = {"taxi-departure": as_text, "taxi-destination": as_text}
+    one_of = {"taxi-leaveat": as_time, "taxi-arriveby": as_time}
+
+    def name(self) -> str:
+        return "action_book_taxi"
+
+    def confirmation(self, d: dict[str, Any], reference: str) -> str:
+        when = ", ".join(([f"leaving at {d['taxi-leaveat']}"] if "taxi-leaveat" in d else [])
+                         + ([f"arriving by {d['taxi-arriveby']}"] if "taxi-arriveby" in d else []))
+        return (f"A taxi from {d['taxi-departure']} to {d['taxi-destination']}, {when}, is booked. "
+                f"Reference: {reference}.")
+
+
+class BookTrain(BookingAction):
+    task = "train"
+    required = {"train-departure": as_text, "train-destination": as_text, "train-day": as_day,
+                "train-bookpeople": as_people}
+    one_of = {"train-leaveat": as_time, "train-arriveby": as_time}
+
+    def name(self) -> str:
+        return "action_book_train"
+
+    def confirmation(self, d: dict[str, Any], reference: str) -> str:
+        when = ", ".join(([f"leaving at {d['train-leaveat']}"] if "train-leaveat" in d else [])
+                         + ([f"arriving by {d['train-arriveby']}"] if "train-arriveby" in d else []))
+        return (f"{_plural(d['train-bookpeople'], 'ticket')} booked on the train from {d['train-departure']} "
+                f"to {d['train-destination']} on {day_text(d['train-day'])}, {when}. Reference: {reference}.")
+
+
+class FindAttraction(BookingAction):
+    """No catalogue lookup yet: it checks the search and files it under a reference."""
+
+    task = "attraction"
+    one_of = {"attraction-type": as_text, "attraction-area": as_text, "attraction-name": as_text}
+
+    def name(self) -> str:
+        return "action_find_attraction"
+
+    def confirmation(self, d: dict[str, Any], reference: str) -> str:
+        what = d.get("attraction-name") or d.get("attraction-type", "an attraction")
+        where = f" in the {d['attraction-area']}" if "attraction-area" in d else ""
+        return f"I've noted your search for {what}{where}. Reference: {reference}."
+
+
+class ValidateRestaurantForm(FormValidationAction):
+    """Validates the restaurant form's slots as the user gives them, asking again for a bad value.
+
+    Slot names have hyphens but method names cannot: rasa-sdk (3.x) looks up
+    ``validate_<slot name with '-' replaced by '_'>``, so ``restaurant-bookpeople`` is
+    validated by ``validate_restaurant_bookpeople`` (and extracted by ``extract_restaurant_bookpeople``).
+    The returned dict is keyed by the real, hyphenated slot name.
+    """
+
+    def name(self) -> str:
+        return "validate_restaurant_form"
+
+    def validate_restaurant_bookpeople(self, value: Any, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker, domain: dict) -> dict[str, Any]:
+        people = as_people(value)
+        if people is None:
+            dispatcher.utter_message(text=f"For how many people? I can book tables for 1 to {MAX_PEOPLE}.")
+        return {"restaurant-bookpeople": people}
+
+    def validate_restaurant_booktime(self, value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: dict) -> dict[str, Any]:
+        time = as_time(value)
+        if time is None:
+            dispatcher.utter_message(text="What time would you like the table? For example 19:30.")
+        return {"restaurant-booktime": time}
+
+    def validate_restaurant_bookday(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: dict) -> dict[str, Any]:
+        day = as_day(value)
+        if day is None:
+            dispatcher.utter_message(text="Which day would you like to book? For example Friday.")
+        return {"restaurant-bookday": day}
