@@ -55,12 +55,15 @@ def _add_parse(sub) -> None:
 def _add_chat(sub) -> None:
     p = sub.add_parser(
         "chat",
-        help="talk to the default assistant in the terminal",
-        description="Chat in the terminal. Trains the default model on first run.",
+        help="talk to the assistant in the terminal",
+        description="Chat in the terminal. Trains the default model on first run; conversations are kept in the store.",
     )
-    p.add_argument("--model", help="trained model directory (default: the default assistant's model)")
     p.add_argument("--data", help="assistant data directory (default: ./data or the bundled one)")
-    p.add_argument("--debug", action="store_true", help="show intents and entities each turn")
+    p.add_argument("--model", help="trained model directory (default: the data's cached model, trained if missing)")
+    p.add_argument("--store", help="tracker store URL: sqlite:///assistant.db (default), memory://, postgresql://...")
+    p.add_argument("--actions", help="URL of a rasa-sdk action server (default: run the data's actions in-process)")
+    p.add_argument("--sender", default="local-user", help="conversation id (default: local-user)")
+    p.add_argument("--debug", action="store_true", help="show intents, entities, tasks and slots each turn")
     p.set_defaults(func=cmd_chat)
 
 
@@ -177,6 +180,9 @@ def cmd_parse(args) -> int:
 
 
 def cmd_chat(args) -> int:
+    from assistant.agent import Assistant
     from assistant.repl import run_repl
 
-    return run_repl(_resolve_model(args.model, args.data), debug=args.debug)
+    assistant = Assistant.from_config(args.data, args.model, args.store, args.actions)
+    with assistant:
+        return run_repl(assistant, sender_id=args.sender, debug=args.debug)

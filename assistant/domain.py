@@ -22,6 +22,8 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from nlu.errors import DataError
+
 if TYPE_CHECKING:
     from nlu.types import TrainingData
 
@@ -91,15 +93,8 @@ _DEFAULT_CONFIG = {"store_entities_as_slots": True}
 Path_ = tuple[Any, ...]  # a key path into the YAML document, e.g. ("tasks", "taxi", "priority")
 
 
-class DomainError(Exception):
+class DomainError(DataError):
     """The domain file is malformed. Carries the file, the line and the problem."""
-
-    def __init__(self, path: str, line: int | None, problem: str) -> None:
-        self.path = str(path)
-        self.line = line
-        self.problem = problem
-        where = f"{self.path}:{line}" if line is not None else self.path
-        super().__init__(f"{where}: {problem}")
 
 
 @dataclass(frozen=True)

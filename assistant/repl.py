@@ -1,46 +1,77 @@
-"""The terminal chat: a thin client that reads lines and prints what the assistant makes of them."""
+"""The terminal chat: a thin client of ``Assistant.handle`` (no dialogue logic lives here)."""
 
 from __future__ import annotations
 
+import json
 import sys
-from pathlib import Path
+from typing import Any, TextIO
 
-HELP = "Commands: /debug toggles details, /help shows this, /quit (or Ctrl-D) leaves."
-
-
-def describe(parse) -> str:
-    """One readable line of what was understood."""
-    if parse.intent.name is None:
-        return "(nothing to understand)"
-    if parse.segments:
-        parts = [_one(s.intent, s.entities) for s in parse.segments]
-        return f"{len(parts)} requests: " + " | ".join(parts)
-    return _one(parse.intent, parse.entities)
+HELP = (
+    "Type a message. Buttons appear as numbered choices: type the number to pick one.\n"
+    "Commands: /debug (toggle details each turn), /profile (what I know about you), "
+    "/restart (start over), /help, /quit (or Ctrl-D)."
+)
 
 
-def _one(intent, entities) -> str:
-    text = f"{intent.name} ({intent.confidence:.0%})"
-    if entities:
-        text += " with " + ", ".join(f"{e.entity}={e.value}" for e in entities)
-    return text
+def format_messages(messages: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Screen lines for the bot's messages, and the buttons offered (numbered in order)."""
+    lines: list[str] = []
+    buttons: list[dict[str, Any]] = []
+    for message in messages:
+        if message.get("text"):
+            lines.append(f"bot> {message['text']}")
+        if message.get("image"):
+            lines.append(f"bot> [image] {message['image']}")
+        if message.get("custom"):
+            lines.append("bot> " + json.dumps(message["custom"], ensure_ascii=False))
+        for button in message.get("buttons") or []:
+            buttons.append(button)
+            lines.append(f"     {len(buttons)}) {button.get('title', button.get('payload', ''))}")
+    if not messages:
+        lines.append("bot> (no answer)")
+    return lines, buttons
 
 
-def run_repl(model_dir: Path, debug: bool = False, stdin=None, stdout=None) -> int:
-    import json
+def describe_turn(assistant, sender_id: str) -> list[str]:
+    """Debug lines: what was understood, the tasks on the agenda, the slots."""
+    state = assistant.state(sender_id)
+    parse = (state.latest_message or {}).get("parse_data") or state.latest_message or {}
+    lines = []
+    intent = parse.get("intent") or {}
+    if intent:
+        lines.append(f"  intent: {intent.get('name')} ({float(intent.get('confidence') or 0):.0%})")
+    for entity in parse.get("entities") or []:
+        lines.append(f"  entity: {entity.get('entity')}={entity.get('value')!r} [{entity.get('extractor')}]")
+    for segment in parse.get("segments") or []:
+        lines.append(f"  segment: {segment.get('text')!r} -> {segment.get('intent', {}).get('name')}")
+    for task in state.tasks:
+        focus = "*" if task.id == state.focus else " "
+        filled = ", ".join(f"{k}={v}" for k, v in task.slots.items() if v is not None)
+        lines.append(f" {focus}task {task.id} {task.type} [{task.status}] {filled}")
+    known = {k: v for k, v in state.slots.items() if v is not None and k != "requested_slot"}
+    if known:
+        lines.append("  slots: " + ", ".join(f"{k}={v}" for k, v in known.items()))
+    return lines
 
-    from nlu.parser import Parser
 
+def run_repl(assistant, sender_id: str = "local-user", debug: bool = False, stdin: TextIO | None = None,
+             stdout: TextIO | None = None) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
-    parser = Parser.load(model_dir)
     interactive = stdin.isatty()
     if interactive:
         try:
             import readline  # noqa: F401  (input history and line editing)
         except ImportError:
             pass
-    print("City concierge. Understanding layer only so far: I tell you what I understood.", file=stdout)
-    print(HELP, file=stdout)
+
+    def show(lines: list[str]) -> None:
+        for line in lines:
+            print(line, file=stdout)
+        stdout.flush()
+
+    show([f"City concierge ready (conversation '{sender_id}').", HELP])
+    buttons: list[dict[str, Any]] = []
     while True:
         try:
             line = input("you> ") if interactive else stdin.readline()
@@ -48,21 +79,26 @@ def run_repl(model_dir: Path, debug: bool = False, stdin=None, stdout=None) -> i
             break
         if not interactive and line == "":
             break
-        line = line.rstrip("\n")
-        command = line.strip().lower()
+        text = line.rstrip("\r\n")
+        command = text.strip().lower()
         if command in ("/quit", "/exit"):
             break
         if command == "/help":
-            print(HELP, file=stdout)
+            show([HELP])
             continue
         if command == "/debug":
             debug = not debug
-            print(f"debug {'on' if debug else 'off'}", file=stdout)
+            show([f"debug {'on' if debug else 'off'}"])
             continue
-        parse = parser.parse(line)
-        print(f"bot> I understood: {describe(parse)}", file=stdout)
+        if command == "/profile":
+            text = "what do you know about me?"
+        if command.isdigit() and 1 <= int(command) <= len(buttons):
+            chosen = buttons[int(command) - 1]
+            show([f"  (you chose: {chosen.get('title')})"])
+            text = chosen.get("payload") or chosen.get("title") or ""
+        lines, buttons = format_messages(assistant.handle(sender_id, text, input_channel="cmdline"))
+        show(lines)
         if debug:
-            print(json.dumps(parse.to_dict(), indent=2, ensure_ascii=False), file=stdout)
-        stdout.flush()
-    print("bye", file=stdout)
+            show(describe_turn(assistant, sender_id))
+    show(["bye"])
     return 0

@@ -62,6 +62,17 @@ def measure_parsing(model_dir: str, data_path: str, n_latency: int = 300, n_batc
     }
 
 
+def measure_in_subprocess(model_dir: Path, dev_path: Path) -> dict:
+    """Parsing speed and memory in a fresh process, so training's memory does not count."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--measure-parsing", str(model_dir), str(dev_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def run_dataset(name: str, shared: Path, out_root: Path, config_path: Path | None, epochs: int | None) -> dict:
     from nlu.config import NluConfig
     from nlu.loaders import load_data
@@ -81,13 +92,7 @@ def run_dataset(name: str, shared: Path, out_root: Path, config_path: Path | Non
     evaluation = evaluate_examples(bundle.predictor, dev_data.examples)
     write_report(evaluation, out_root / name / "report", title=f"{name} dev")
     print(format_summary(evaluation), flush=True)
-    proc = subprocess.run(
-        [sys.executable, __file__, "--measure-parsing", str(model_dir), str(dev_path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    speed = json.loads(proc.stdout.strip().splitlines()[-1])
+    speed = measure_in_subprocess(model_dir, dev_path)
     return {
         "dataset": name,
         "intent_accuracy": 100 * evaluation.intent_accuracy,
@@ -137,6 +142,11 @@ def main() -> int:
     parser.add_argument("--config", help="NLU settings file (default: the built-in defaults)")
     parser.add_argument("--epochs", type=int, help="override the number of epochs")
     parser.add_argument("--update-readme", action="store_true", help="write the results table into README.md")
+    parser.add_argument(
+        "--remeasure",
+        action="store_true",
+        help="keep the trained models and accuracy figures of the last run; measure parsing speed again (on a quiet machine)",
+    )
     parser.add_argument("--measure-parsing", nargs=2, metavar=("MODEL", "DATA"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure_parsing:
@@ -146,10 +156,19 @@ def main() -> int:
     if not shared.exists():
         print(f"error: benchmark data not found at {shared}; pass --shared", file=sys.stderr)
         return 2
-    rows = [
-        run_dataset(name, shared, Path(args.out), Path(args.config) if args.config else None, args.epochs)
-        for name in args.datasets
-    ]
+    if args.remeasure:
+        previous = Path(args.out) / "nlu_results.json"
+        if not previous.exists():
+            print(f"error: no earlier results in {previous}; run without --remeasure first", file=sys.stderr)
+            return 2
+        rows = [r for r in json.loads(previous.read_text()) if r["dataset"] in args.datasets]
+        for row in rows:
+            row.update(measure_in_subprocess(Path(args.out) / row["dataset"] / "model", shared / row["dataset"] / "dev.jsonl"))
+    else:
+        rows = [
+            run_dataset(name, shared, Path(args.out), Path(args.config) if args.config else None, args.epochs)
+            for name in args.datasets
+        ]
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "nlu_results.json").write_text(json.dumps(rows, indent=2))
     print()

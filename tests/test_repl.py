@@ -1,5 +1,10 @@
-"""The terminal chat, driven in a real pseudo-terminal the way a person uses it."""
+"""The terminal chat, driven in a real pseudo-terminal the way a person uses it.
 
+It runs the real assistant (domain, dialogue manager, in-process actions, SQLite
+store) over the tiny test model, so it stays fast.
+"""
+
+import subprocess
 import sys
 from pathlib import Path
 
@@ -8,24 +13,29 @@ import pexpect
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_chat_in_a_terminal(tiny_model_dir):
+def _chat_args(model_dir, tmp_path):
+    return ["-m", "assistant", "chat", "--model", str(model_dir), "--store", f"sqlite:///{tmp_path / 'chat.db'}"]
+
+
+def test_chat_in_a_terminal(tiny_model_dir, tmp_path):
     child = pexpect.spawn(
-        sys.executable, ["-m", "assistant", "chat", "--model", str(tiny_model_dir)],
+        sys.executable, _chat_args(tiny_model_dir, tmp_path),
         cwd=str(ROOT), encoding="utf-8", timeout=120, dimensions=(40, 120),
     )
     try:
         child.expect("you> ")
-        child.sendline("get me a taxi to the airport")
-        child.expect(r"book_taxi \(\d+%\) with destination=the airport")
-        child.expect("you> ")
         child.sendline("/debug")
         child.expect("debug on")
         child.expect("you> ")
-        child.sendline("hello")
-        child.expect('"intent_ranking"')
+        child.sendline("get me a taxi to the airport")
+        child.expect(r"bot> .+")  # the taxi task asks for what it still needs
+        child.expect(r"intent: book_taxi")
+        child.expect(r"\*task \S+ taxi \[active\]")
         child.expect("you> ")
-        child.sendline("")  # an empty line is a valid message, not a crash
-        child.expect(r"nothing to understand")
+        child.sendline("")  # an empty line is a message too, never a crash
+        child.expect("bot> ")
+        child.expect("you> ")
+        child.sendline("/restart")
         child.expect("you> ")
         child.sendeof()  # Ctrl-D leaves
         child.expect("bye")
@@ -35,12 +45,17 @@ def test_chat_in_a_terminal(tiny_model_dir):
     assert child.exitstatus == 0
 
 
-def test_chat_reads_piped_input(tiny_model_dir):
-    import subprocess
+def test_chat_keeps_the_conversation_across_sessions(tiny_model_dir, tmp_path):
+    def session(lines: str) -> str:
+        result = subprocess.run(
+            [sys.executable, *_chat_args(tiny_model_dir, tmp_path), "--debug"],
+            input=lines, capture_output=True, text=True, cwd=ROOT, timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.rstrip().endswith("bye")
+        return result.stdout
 
-    result = subprocess.run(
-        [sys.executable, "-m", "assistant", "chat", "--model", str(tiny_model_dir)],
-        input="hello\n/quit\n", capture_output=True, text=True, cwd=ROOT, timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "greet" in result.stdout and result.stdout.rstrip().endswith("bye")
+    first = session("get me a taxi to the airport\n/quit\n")
+    assert "taxi [active]" in first
+    second = session("hello\n")  # a new process: the taxi task is still there
+    assert "taxi [" in second

@@ -1,0 +1,120 @@
+"""Words that change what a request means: urgency, the user's ordering, "back to ...", "another",
+yes and no, and which task a phrase names ("the cab" is the taxi).
+
+Pure string functions over a request's text; English, like the default assistant.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:
+    from assistant.domain import Domain
+
+URGENT = re.compile(
+    r"\b(?:right now|now|asap|a\.s\.a\.p\.?|as soon as possible|right away|straight away|immediately"
+    r"|urgent(?:ly)?|in a hurry|hurry)\b",
+    re.IGNORECASE,
+)
+ORDER_FIRST = re.compile(r"\b(?:first|firstly|first of all|to start with|start with|before anything else)\b", re.I)
+ORDER_LATER = re.compile(r"\b(?:then|after that|afterwards|and later|next)\b", re.IGNORECASE)
+RESUME = re.compile(
+    r"\b(?:(?:let'?s |can we |could we )?(?:go |get |come )?back to|return to|continue with|resume|carry on with)\b",
+    re.IGNORECASE,
+)
+ANOTHER = re.compile(r"\b(?:another|a second|second one|one more|a new one|a separate|two separate)\b", re.I)
+EVERYTHING = re.compile(r"\b(?:everything|all of (?:it|them)|all my|all the|the lot)\b", re.IGNORECASE)
+KEEP = re.compile(r"\b(?:keep|still want|fine|go ahead|that'?s ok)\b", re.IGNORECASE)
+CHANGE = re.compile(r"\b(?:something else|else|other|different|change)\b", re.IGNORECASE)
+UPDATE = re.compile(r"\b(?:update|same one|existing|merge)\b", re.IGNORECASE)
+YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|sounds good|correct)\b", re.I)
+NO = re.compile(r"^\W*(?:no|nope|nah|not now|don'?t|never mind|nevermind)\b", re.IGNORECASE)
+
+YES_INTENTS = frozenset({"affirm", "accept_suggestion"})
+NO_INTENTS = frozenset({"deny", "reject_suggestion"})
+
+# how people name each task of the default domain, besides its name and label
+TASK_WORDS: dict[str, tuple[str, ...]] = {
+    "restaurant": ("restaurant", "restaurants", "table", "dinner", "lunch", "meal", "eat"),
+    "hotel": ("hotel", "hotels", "room", "stay", "guesthouse", "accommodation", "lodging"),
+    "attraction": ("attraction", "attractions", "sightseeing", "museum", "sights", "visit", "tour"),
+    "taxi": ("taxi", "taxis", "cab", "ride", "car"),
+    "train": ("train", "trains", "tickets", "rail", "railway"),
+}
+_GENERIC = frozenset({"booking", "plan", "journey", "reservation", "trip", "search", "a", "the", "my"})
+
+
+def is_urgent(text: str) -> bool:
+    return URGENT.search(text or "") is not None
+
+
+def has_order(text: str) -> bool:
+    """The user fixed the order of their requests ("first the taxi, then the hotel")."""
+    return bool(ORDER_FIRST.search(text or "") or ORDER_LATER.search(text or ""))
+
+
+def wants_another(text: str) -> bool:
+    return ANOTHER.search(text or "") is not None
+
+
+def wants_everything(text: str) -> bool:
+    return EVERYTHING.search(text or "") is not None
+
+
+def yes_or_no(intent: str | None, text: str) -> str | None:
+    """"yes", "no" or None for a reply to a yes/no question."""
+    if intent in YES_INTENTS:
+        return "yes"
+    if intent in NO_INTENTS:
+        return "no"
+    if NO.search(text or ""):
+        return "no"
+    if YES.search(text or ""):
+        return "yes"
+    return None
+
+
+@lru_cache(maxsize=64)
+def _word_patterns(domain_tasks: tuple[tuple[str, str], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    out = []
+    for name, label in domain_tasks:
+        words = set(TASK_WORDS.get(name, ())) | {name.lower()}
+        words |= {w for w in re.findall(r"[a-z]+", label.lower()) if w not in _GENERIC and len(w) > 2}
+        alternatives = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+        out.append((name, re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)))
+    return tuple(out)
+
+
+def named_tasks(text: str, domain: Domain, entities: Iterable[Any] = ()) -> list[str]:
+    """Task types the text names, in the order it names them; words inside an entity ("a taxi
+    to [the hotel]") name a place, not a task."""
+    spans = [(e.start, e.end) for e in entities]
+    patterns = _word_patterns(tuple((t.name, t.label) for t in domain.tasks.values()))
+    found: list[tuple[int, str]] = []
+    for name, pattern in patterns:
+        for match in pattern.finditer(text or ""):
+            if not any(s < match.end() and match.start() < e for s, e in spans):
+                found.append((match.start(), name))
+                break
+    return [name for _, name in sorted(found)]
+
+
+def resume_target(text: str, domain: Domain, entities: Iterable[Any] = ()) -> tuple[bool, str | None]:
+    """``(asks to resume, task type named after the cue or None)`` for "let's go back to the hotel"."""
+    match = RESUME.search(text or "")
+    if match is None:
+        return False, None
+    entities = list(entities)
+    after = [e for e in entities if e.start >= match.end()]
+    shifted = [_Span(e.start - match.end(), e.end - match.end()) for e in after]
+    names = named_tasks(text[match.end():], domain, shifted)
+    return True, (names[0] if names else None)
+
+
+class _Span:
+    __slots__ = ("start", "end")
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start, self.end = start, end

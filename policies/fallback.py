@@ -1,0 +1,129 @@
+"""Fallback policy: when the NLU is unsure, ask (offering the top two intents as buttons) or, with
+nothing sensible to offer, say what the assistant can do.
+
+A message whose entities fill a slot is understood through them, whatever its intent confidence
+("4" answering "how many people?" often gets a weak intent), and so is a multi-request message.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from policies import slot_policy
+from policies.decisions import SLOT, Decision, Utter
+from policies.index import index
+
+if TYPE_CHECKING:
+    from assistant.domain import Domain
+    from assistant.state import DialogueState
+    from nlu.types import IntentPrediction, Parse
+    from policies.context import TurnContext
+
+OUT_OF_SCOPE_INTENTS = frozenset({"out_of_scope", "nlu_fallback", "chitchat"})
+# intents worth offering as "did you mean ...?": requests, plus yes/no when a question is open
+_NEVER_OFFERED = frozenset({"inform", "greet", "thank", "bye"}) | OUT_OF_SCOPE_INTENTS
+_YES_NO = frozenset({"affirm", "deny"})
+SOMETHING_ELSE = ("something else", "/help")
+
+# how an option reads in "did you mean X or Y?"; other intents are worded from their task
+INTENT_PHRASES: dict[str, str] = {
+    "find_restaurant": "find a restaurant",
+    "book_restaurant": "book a table",
+    "find_hotel": "find a hotel",
+    "book_hotel": "book a hotel",
+    "find_attraction": "find something to see",
+    "book_taxi": "book a taxi",
+    "find_train": "look up trains",
+    "book_train": "book a train",
+    "affirm": "yes",
+    "deny": "no",
+    "inform_preference": "tell me a preference",
+    "accept_suggestion": "take the suggestion",
+    "reject_suggestion": "turn down the suggestion",
+    "ask_alternative": "see another suggestion",
+    "ask_profile": "see what I know about you",
+    "forget_me": "have me forget you",
+    "cancel_task": "cancel something",
+    "help": "know what I can do",
+}
+
+
+def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext) -> list[Decision]:
+    """Decisions for a message the NLU is unsure about; ``[]`` when it is understood well enough."""
+    config = ctx.config
+    # a yes/no question stays open through "sorry?" (a slot question is simply asked again)
+    keep = ctx.pending if ctx.pending is not None and ctx.pending.expects != SLOT else None
+
+    def utter(response: str, values: dict[str, Any] | None = None) -> list[Decision]:
+        if keep is None:
+            return [Utter(response, values or {})]
+        return [Utter(response, values or {}, keep.task_id, expects=keep.expects, conflict=keep.conflict)]
+
+    if parse.intent.name is None or not (parse.text or "").strip():
+        return utter("utter_default")
+    if parse.intent.name in OUT_OF_SCOPE_INTENTS:
+        return utter("utter_out_of_scope")
+    if len(parse.segments) > 1 or _answers_focused_task(state, parse, domain):
+        return []
+    ranking = parse.intent_ranking or [parse.intent]
+    top = ranking[0]
+    second = ranking[1] if len(ranking) > 1 else None
+    close = second is not None and top.confidence - second.confidence < config.ambiguity_margin
+    if top.confidence >= config.fallback_threshold and not close:
+        return []
+    yes_no_open = ctx.pending is not None
+    options = [
+        p for p in ranking[:2]
+        if p.confidence >= config.option_floor and _offerable(p.name, domain, yes_no_open)
+    ]
+    if not options:
+        return utter("utter_out_of_scope")
+    payload_entities = _payload_entities(parse)
+    first = (phrase(options[0].name, domain), payload(options[0], payload_entities))
+    other = SOMETHING_ELSE
+    if len(options) > 1:
+        other = (phrase(options[1].name, domain), payload(options[1], payload_entities))
+    values = {"option_1": first[0], "payload_1": first[1], "option_2": other[0], "payload_2": other[1]}
+    return utter("utter_clarify", values)
+
+
+def _offerable(intent: str | None, domain: Domain, yes_no_open: bool) -> bool:
+    if intent is None or intent in _NEVER_OFFERED or intent not in domain.intents:
+        return False
+    return yes_no_open or intent not in _YES_NO
+
+
+def _answers_focused_task(state: DialogueState, parse: Parse, domain: Domain) -> bool:
+    """The entities fill slots of the task in focus, or the profile: the message is understood through them."""
+    idx = index(domain)
+    focused = state.focused_task
+    values = idx.slot_values(parse.entities)
+    for slot, _ in values:
+        if slot in idx.profile_slots or (focused is not None and idx.maps(focused.type, slot) is not None):
+            return True
+    if focused is None or len(values) != 1:
+        return False
+    return slot_policy.fits_question(focused, values[0][0], domain) is not None
+
+
+def phrase(intent: str, domain: Domain) -> str:
+    if intent in INTENT_PHRASES:
+        return INTENT_PHRASES[intent]
+    task = domain.task_for_intent(intent)
+    if task is not None:
+        verb = "find" if task.intents.get(intent) == "find" else "book"
+        return f"{verb} a {task.label}"
+    return intent.replace("_", " ")
+
+
+def payload(option: IntentPrediction, entities: dict[str, Any]) -> str:
+    """A Rasa-style payload that skips the NLU: ``/book_taxi{"taxi-destination": "station"}``."""
+    return f"/{option.name}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
+
+
+def _payload_entities(parse: Parse) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for entity in parse.entities:
+        out.setdefault(entity.entity, entity.value)
+    return out

@@ -1,0 +1,194 @@
+"""Slot policy: check values against the domain's rules, overwrite on corrections, ask the next slot,
+confirm before an irreversible action, then run it.
+
+Pure: every function reads the state and returns decisions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
+
+from assistant.domain import display_value
+from assistant.state import AWAITING_CONFIRMATION
+from policies import cues
+from policies.decisions import (
+    CONFIRM,
+    OFFER,
+    RETRY,
+    SLOT,
+    CompleteTask,
+    Decision,
+    RequestConfirmation,
+    ResumeTask,
+    RunAction,
+    SetSlot,
+    UpdateTask,
+    Utter,
+)
+from policies.index import REQUESTED_SLOT, index
+
+if TYPE_CHECKING:
+    from assistant.domain import Domain, TaskType
+    from assistant.state import DialogueState, Task
+    from policies.context import Pending, Request
+
+
+@dataclass
+class SlotCheck:
+    """Proposed values sorted out: new or changed (``values``), which of those overwrite a value
+    (``corrected``: slot, old, new), and rejected ones (``invalid``: slot, raw value, hint)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    corrected: list[tuple[str, Any, Any]] = field(default_factory=list)
+    invalid: list[tuple[str, Any, str]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.values and not self.invalid
+
+
+def proposals(task_type: str, entities: Iterable[Any], domain: Domain) -> dict[str, Any]:
+    """Entity values moved to ``task_type``'s slots (a bare "4 people" answers the hotel's guests)."""
+    idx = index(domain)
+    out: dict[str, Any] = {}
+    for slot, value in idx.slot_values(entities):
+        target = idx.maps(task_type, slot)
+        if target is not None and target not in out:
+            out[target] = value
+    return out
+
+
+def fits_question(task: Task, slot: str, domain: Domain) -> str | None:
+    """The slot ``task`` just asked for, when a value tagged ``slot`` can answer it: a free-text
+    answer ("from the Lensfield hotel", tagged as a hotel name) to a free-text question ("where
+    should the taxi pick you up?"). None otherwise."""
+    asked = task.requested_slot
+    want = domain.slots.get(asked) if asked else None
+    got = domain.slots.get(slot)
+    if want is None or got is None or task.slots.get(asked) is not None:  # type: ignore[arg-type]
+        return None
+    return asked if want.type == got.type == "text" and not want.regex and not got.regex else None
+
+
+def check(current: Mapping[str, Any], proposed: Mapping[str, Any], domain: Domain) -> SlotCheck:
+    """Validate each proposed value with its SlotSpec; a different value for a filled slot is a correction."""
+    result = SlotCheck()
+    for slot, raw in proposed.items():
+        spec = domain.slots.get(slot)
+        if spec is None:
+            continue
+        value, hint = spec.validate(raw)
+        if hint is not None:
+            result.invalid.append((slot, raw, hint))
+            continue
+        old = current.get(slot)
+        if old is not None and _same(old, value):
+            continue
+        result.values[slot] = value
+        if old is not None:
+            result.corrected.append((slot, old, value))
+    return result
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return float(a) == float(b)
+    return str(a).strip().lower() == str(b).strip().lower()
+
+
+def fill(task_id: str, result: SlotCheck, domain: Domain, announce_corrections: bool = True) -> list[Decision]:
+    """Set the checked values, say what was corrected, and re-ask each rejected value with its hint."""
+    idx = index(domain)
+    out: list[Decision] = [SetSlot(slot, value, task_id) for slot, value in result.values.items()]
+    if announce_corrections:
+        for slot, _, new in result.corrected:
+            out.append(Utter("utter_slot_corrected", {"slot": idx.label(domain, slot), "value": new}, task_id))
+    return out + invalid_asks(task_id, result, domain)
+
+
+def invalid_asks(task_id: str, result: SlotCheck, domain: Domain) -> list[Decision]:
+    idx = index(domain)
+    out: list[Decision] = []
+    for slot, raw, hint in result.invalid:
+        out.append(SetSlot(REQUESTED_SLOT, slot, task_id))
+        values = {"value": display_value(raw), "slot": idx.label(domain, slot), "hint": hint}
+        out.append(Utter("utter_invalid_value", values, task_id, expects=SLOT))
+    return out
+
+
+def next_step(state: DialogueState, task: Task, domain: Domain) -> list[Decision]:
+    """What the task needs now: the next slot asked, a confirmation, an offer, or its action run."""
+    task_type = domain.tasks.get(task.type)
+    if task_type is None:
+        return []
+    if task.goal == "find" and task_type.recommend:
+        browsing = _browse_step(task, task_type, domain)
+        if browsing is not None:
+            return browsing
+    missing = task_type.missing(task.slots)
+    if missing:
+        return ask(task, missing[0], task_type)
+    out: list[Decision] = [SetSlot(REQUESTED_SLOT, None, task.id)] if task.requested_slot else []
+    confirm = task_type.responses.get("confirm")
+    if task_type.confirm and confirm:
+        if task.status != AWAITING_CONFIRMATION:
+            out.append(RequestConfirmation(task.id))
+        return out + [Utter(confirm, task_id=task.id, expects=CONFIRM)]
+    return out + [RunAction(task.id, task_type.action)]
+
+
+def _browse_step(task: Task, task_type: TaskType, domain: Domain) -> list[Decision] | None:
+    """Browsing (goal find): only the choice is asked; then the booking is offered, or, for a task
+    without an offer, the action runs. None: go on as a booking."""
+    name = index(domain).name_slot.get(task.type)
+    offer = task_type.responses.get("offer")
+    if name is not None and task.slots.get(name) is None:
+        filtered = any(task.slots.get(s) is not None for s in task_type.optional)
+        if offer is None and filtered:
+            return [RunAction(task.id, task_type.action)]  # e.g. "a museum in the centre": look it up now
+        return ask(task, name, task_type)
+    if offer is not None:
+        return [Utter(offer, task_id=task.id, expects=OFFER)]
+    return [RunAction(task.id, task_type.action)]
+
+
+def ask(task: Task, slot: str, task_type: TaskType) -> list[Decision]:
+    out: list[Decision] = [] if task.requested_slot == slot else [SetSlot(REQUESTED_SLOT, slot, task.id)]
+    return out + [Utter(task_type.ask_response(slot), task_id=task.id, expects=SLOT)]
+
+
+def reask(state: DialogueState, domain: Domain) -> list[Decision]:
+    """The focused task's current question again, without changing anything (after a misunderstanding)."""
+    task = state.focused_task
+    if task is None:
+        return []
+    return [d for d in next_step(state, task, domain) if isinstance(d, Utter)]
+
+
+def answer(pending: Pending, state: DialogueState, request: Request, domain: Domain) -> list[Decision] | None:
+    """A yes or no to a confirmation, a booking offer or a retry; None when the request is no such answer."""
+    task = state.task(pending.task_id) if pending.task_id else state.focused_task
+    if task is None or not task.is_open:
+        return None
+    if proposals(task.type, request.entities, domain):
+        return None  # "no, make it 8pm": a correction, routed as one
+    reply = cues.yes_or_no(request.intent, request.text)
+    if reply is None:
+        return None
+    task_type = domain.tasks.get(task.type)
+    if task_type is None:
+        return None
+    if pending.expects == CONFIRM:
+        if reply == "yes":
+            return [RunAction(task.id, task_type.action)]
+        return [ResumeTask(task.id), Utter("utter_ask_change", task_id=task.id, expects=SLOT)]
+    if pending.expects == OFFER:
+        if reply == "yes":
+            return [UpdateTask(task.id, goal="book")] + ([ResumeTask(task.id)] if task.id != state.focus else [])
+        return [CompleteTask(task.id, {"booked": False})]
+    if pending.expects == RETRY:
+        if reply == "yes":
+            return [RunAction(task.id, task_type.action)]
+        return [Utter("utter_ask_change", task_id=task.id, expects=SLOT)]
+    return None

@@ -1,0 +1,421 @@
+"""Task policy: which task each request belongs to; start, merge, suspend, resume and cancel; the
+order in which the requests of one message are served.
+
+    plan(requests, state, domain, ctx)      -> the message's steps, in the order to serve them
+    decide(step, state, domain, ctx, ...)   -> decisions for one step, against the state as it is now
+
+A new task takes the focus only if its priority is not lower than the focused one's; otherwise it
+waits (suspended, "queued") and the user is told. Priority is the task type's, raised by urgency
+("now", "asap", a time within the hour) and by the user's own order ("first the taxi, then ...").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from assistant.domain import display_value
+from assistant.state import CANCELLED
+from policies import cues, slot_policy
+from policies.decisions import (
+    CONFLICT,
+    WHICH_TASK,
+    CancelTask,
+    Decision,
+    DetectConflict,
+    ResolveConflict,
+    ResumeTask,
+    SetSlot,
+    StartTask,
+    SuspendTask,
+    UpdateTask,
+    Utter,
+)
+from policies.index import index
+
+if TYPE_CHECKING:
+    from assistant.domain import Domain, TaskType
+    from assistant.state import DialogueState, Task
+    from policies.context import Pending, Request, TurnContext
+
+# step kinds
+TASK = "task"
+INFORM = "inform"
+CANCEL = "cancel"
+RESUME = "resume"
+PREFERENCE = "preference"
+PROFILE = "profile"
+CHITCHAT = "chitchat"
+OTHER = "other"
+
+CHITCHAT_RESPONSES = {"greet": "utter_greet", "thank": "utter_youre_welcome", "bye": "utter_goodbye",
+                      "help": "utter_help"}
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str
+    request: Request
+    task_type: str | None = None
+    goal: str = "book"
+    priority: int = 0
+
+
+# ===================================================================== planning a message
+
+
+def plan(requests: list[Request], state: DialogueState, domain: Domain, ctx: TurnContext,
+         message: str = "") -> list[Step]:
+    """Steps in serving order: small talk, cancels and "back to ..." first (as said), then the task
+    requests by priority, or in the user's own order when they gave one. A request that only adds
+    details ("..., at 7pm") joins the task request before it."""
+    steps: list[Step] = []
+    for request in requests:
+        step = classify(request, state, domain, ctx)
+        if step.kind == INFORM and steps and steps[-1].kind == TASK:
+            previous = steps[-1]
+            merged = replace(previous.request, entities=previous.request.entities + request.entities)
+            steps[-1] = replace(previous, request=merged)
+            continue
+        steps.append(step)
+    tasks = [s for s in steps if s.kind == TASK]
+    others = [s for s in steps if s.kind != TASK]
+    if len(tasks) > 1:
+        if cues.has_order(message):
+            priorities = [s.priority for s in tasks]
+            for i in range(len(tasks) - 2, -1, -1):  # each one outranks the ones the user put after it
+                priorities[i] = max(priorities[i], priorities[i + 1] + 1)
+            tasks = [replace(s, priority=p) for s, p in zip(tasks, priorities)]
+        else:
+            tasks = sorted(tasks, key=lambda s: -s.priority)  # stable: ties keep the user's order
+    return others + tasks
+
+
+def classify(request: Request, state: DialogueState, domain: Domain, ctx: TurnContext) -> Step:
+    intent = request.intent
+    task_type = domain.task_for_intent(intent)
+    asks_resume, named = cues.resume_target(request.text, domain, request.entities)
+    if asks_resume and (task_type is None or task_type.name == named):
+        target = _resumable(state, named) if named else next(iter(state.suspended_tasks()), None)
+        if target is not None:
+            return Step(RESUME, request, target.type)
+        if named is not None and task_type is None and intent != "cancel_task":  # none to go back to: a new one
+            task_type = domain.tasks[named]
+            intent = next(iter(task_type.intents), None)
+    if intent == "cancel_task":
+        return Step(CANCEL, request)
+    if task_type is not None:
+        goal = task_type.intents.get(intent, "book")  # type: ignore[arg-type]
+        return Step(TASK, request, task_type.name, goal, priority(request, task_type, domain, ctx))
+    if intent == "inform_preference":
+        return Step(PREFERENCE, request)
+    if intent in ("ask_profile", "forget_me"):
+        return Step(PROFILE, request)
+    if intent in CHITCHAT_RESPONSES:
+        return Step(CHITCHAT, request)
+    if index(domain).slot_values(request.entities):
+        return Step(INFORM, request)
+    return Step(OTHER, request)
+
+
+def priority(request: Request, task_type: TaskType, domain: Domain, ctx: TurnContext) -> int:
+    """The task type's priority, raised when the request is urgent."""
+    urgent = cues.is_urgent(request.text) or _near_time(request, domain, ctx)
+    return task_type.priority + (ctx.config.urgency_boost if urgent else 0)
+
+
+def _near_time(request: Request, domain: Domain, ctx: TurnContext) -> bool:
+    """A time within ``near_minutes`` from now, today (or with no day given)."""
+    now = ctx.now.hour * 60 + ctx.now.minute
+    today = {ctx.now.strftime("%A").lower(), ctx.now.date().isoformat(), "today", "tonight"}
+    times, days = [], []
+    for slot, value in index(domain).slot_values(request.entities):
+        kind = domain.slots[slot].kind
+        if kind in ("time", "arrival"):
+            minutes = to_minutes(value)
+            if minutes is not None:
+                times.append(minutes)
+        elif kind == "day":
+            days.append(str(value).strip().lower())
+    if any(day not in today for day in days):
+        return False
+    return any(0 <= t - now <= ctx.config.near_minutes for t in times)
+
+
+def to_minutes(value: Any) -> int | None:
+    match = _TIME.match(str(value).strip())
+    return int(match[1]) * 60 + int(match[2]) if match else None
+
+
+# ===================================================================== deciding one step
+
+
+def label(domain: Domain, task: Task | str) -> str:
+    name = task if isinstance(task, str) else task.type
+    task_type = domain.tasks.get(name)
+    return task_type.label if task_type is not None else name
+
+
+def start_or_merge(step: Step, state: DialogueState, domain: Domain, announce: bool = True) -> list[Decision]:
+    """A request for a task type: merged into the open task of that type, or a new task that takes the
+    focus or waits behind a more important one."""
+    task_type = domain.tasks[step.task_type]  # type: ignore[index]
+    request = step.request
+    proposed = slot_policy.proposals(task_type.name, request.entities, domain)
+    out: list[Decision] = profile_values(request, domain)
+    existing = None if cues.wants_another(request.text) else state.task_of_type(task_type.name)
+    if existing is None:
+        return out + start(task_type, step.priority, step.goal, proposed, state, domain, announce)
+    return out + _merge(step, existing, task_type, proposed, state, domain, announce)
+
+
+def start(task_type: TaskType, priority: int, goal: str, proposed: dict[str, Any], state: DialogueState,
+          domain: Domain, announce: bool = True) -> list[Decision]:
+    """A new task: it takes the focus unless the focused one is more important, then it waits (and the
+    user is told)."""
+    checked = slot_policy.check({}, proposed, domain)
+    task_id = state.next_task_id(task_type.name)
+    focused = state.focused_task
+    take = focused is None or priority >= focused.priority
+    out: list[Decision] = []
+    if take and focused is not None:
+        out += _suspend(focused, f"interrupted by {task_id}", domain, announce)
+    out.append(StartTask(task_id, task_type.name, priority, checked.values, goal, focus=take))
+    out += slot_policy.invalid_asks(task_id, checked, domain)
+    if not take and announce and focused is not None:
+        out.append(Utter("utter_queue_task", {"task": task_type.label, "current": label(domain, focused)}))
+    return out
+
+
+def _merge(step: Step, existing: Task, task_type: TaskType, proposed: dict[str, Any], state: DialogueState,
+           domain: Domain, announce: bool) -> list[Decision]:
+    """The same task type asked for again: one task, the slots merged. A request that would change what
+    was already agreed on a task not in focus may mean a second one: ask."""
+    checked = slot_policy.check(existing.slots, proposed, domain)
+    focused_now = existing.id == state.focus
+    repeated = not focused_now and existing.created_turn < state.turn
+    out: list[Decision] = []
+    ids = (existing.id,)
+    if repeated and checked.corrected:
+        detail = {"task_type": task_type.name, "slots": dict(checked.values), "goal": step.goal,
+                  "priority": step.priority}
+        return [
+            DetectConflict("duplicate", ids, detail),
+            Utter("utter_conflict_duplicate", {"task": task_type.label}, existing.id, expects=CONFLICT,
+                  conflict={"kind": "duplicate", "task_ids": list(ids)}),
+        ]
+    if repeated:
+        out += [DetectConflict("duplicate", ids, {"task_type": task_type.name, "slots": dict(checked.values)}),
+                ResolveConflict("duplicate", "merged", ids)]
+    out += slot_policy.fill(existing.id, checked, domain, announce_corrections=focused_now)
+    new_priority = step.priority if step.priority > existing.priority else None
+    new_goal = "book" if step.goal == "book" and existing.goal != "book" else None
+    if new_priority is not None or new_goal is not None:
+        out.append(UpdateTask(existing.id, priority=new_priority, goal=new_goal))
+    if repeated:
+        out.append(Utter("utter_task_merged", {"task": task_type.label}, existing.id))
+    if not focused_now:
+        out += bring_forward(existing, max(step.priority, existing.priority), state, domain, announce)
+    return out
+
+
+def bring_forward(task: Task, priority: int, state: DialogueState, domain: Domain,
+                  announce: bool = True) -> list[Decision]:
+    """Give ``task`` the focus if its priority allows, else leave it waiting (and say so)."""
+    focused = state.focused_task
+    if focused is None or priority >= focused.priority:
+        out = _suspend(focused, f"{task.id} came back", domain, announce) if focused is not None else []
+        return out + [ResumeTask(task.id)]
+    if announce:
+        return [Utter("utter_queue_task", {"task": label(domain, task), "current": label(domain, focused)})]
+    return []
+
+
+def _suspend(task: Task, reason: str, domain: Domain, announce: bool) -> list[Decision]:
+    out: list[Decision] = [SuspendTask(task.id, reason)]
+    if announce:
+        out.append(Utter("utter_suspend_task", {"task": label(domain, task)}, task.id))
+    return out
+
+
+def announce_queue(order: list[str], state: DialogueState, domain: Domain) -> list[Decision]:
+    """One line for a message that asked for several things: what comes first, what waits."""
+    tasks = [t for t in (state.task(i) for i in dict.fromkeys(order)) if t is not None and t.is_open]
+    if len(tasks) < 2:
+        return []
+    first = next((t for t in tasks if t.id == state.focus), None)
+    if first is None:
+        focused = state.focused_task
+        current = label(domain, focused) if focused is not None else "current one"
+        names = _join([label(domain, t) for t in tasks])
+        return [Utter("utter_queue_task", {"task": names, "current": current})]
+    later = [label(domain, t) for t in tasks if t is not first]
+    return [Utter("utter_queue_tasks", {"task": label(domain, first), "later": _join(["the " + x for x in later])})]
+
+
+def _join(items: list[str], word: str = "and") -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def inform(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
+    """Details without a task intent: they go to the task in focus (moved to its slot of the same kind),
+    else to the open task that has the slot, else they start that task. ``[]``: nothing usable."""
+    idx = index(domain)
+    request = step.request
+    out: list[Decision] = profile_values(request, domain)
+    focused = state.focused_task
+    per_task: dict[str, dict[str, Any]] = {}
+    leftovers: list[tuple[str, Any]] = []
+    for slot, value in idx.slot_values(request.entities):
+        if slot in idx.profile_slots:
+            continue
+        target = idx.maps(focused.type, slot) if focused is not None else None
+        if target is not None:
+            per_task.setdefault(focused.id, {}).setdefault(target, value)  # type: ignore[union-attr]
+        else:
+            leftovers.append((slot, value))
+    if focused is not None and len(leftovers) == 1 and not per_task.get(focused.id):
+        # "from the Lensfield hotel" answering "where should the taxi pick you up?"
+        asked = slot_policy.fits_question(focused, leftovers[0][0], domain)
+        if asked is not None:
+            per_task[focused.id] = {asked: leftovers.pop()[1]}
+    new_tasks: dict[str, dict[str, Any]] = {}
+    for slot, value in leftovers:
+        owner = idx.owner.get(slot)
+        if owner is None:
+            continue
+        open_task = state.task_of_type(owner)
+        if open_task is not None:
+            per_task.setdefault(open_task.id, {}).setdefault(slot, value)
+        else:  # "the Fitzwilliam Museum" with no sightseeing under way: that is a request for it
+            new_tasks.setdefault(owner, {}).setdefault(slot, value)
+    for task_id, proposed in per_task.items():
+        task = state.task(task_id)
+        checked = slot_policy.check(task.slots, proposed, domain)  # type: ignore[union-attr]
+        out += slot_policy.fill(task_id, checked, domain)
+        if task_id != state.focus and checked.values:
+            out.append(Utter("utter_task_merged", {"task": label(domain, task)}, task_id))  # type: ignore[arg-type]
+    for owner, proposed in new_tasks.items():
+        task_type = domain.tasks[owner]
+        goal = "find" if "find" in task_type.intents.values() else "book"
+        return out + start(task_type, task_type.priority, goal, proposed, state, domain)  # one new task per request
+    return out
+
+
+def profile_values(request: Request, domain: Domain) -> list[Decision]:
+    """Profile facts in a request ("I'm vegetarian"): global slots, kept across tasks."""
+    idx = index(domain)
+    out: list[Decision] = []
+    for slot, value in idx.slot_values(request.entities):
+        if slot in idx.profile_slots:
+            checked, hint = domain.slots[slot].validate(value)
+            if hint is None:
+                out.append(SetSlot(slot, checked))
+    return out
+
+
+def preference(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
+    """ "I'm vegetarian", "I love Indian food": the profile keeps it; a detail the focused task can use fills it."""
+    out = profile_values(step.request, domain)
+    idx = index(domain)
+    said = [value for slot, value in idx.slot_values(step.request.entities)]
+    focused = state.focused_task
+    if focused is not None:
+        proposed = {s: v for s, v in slot_policy.proposals(focused.type, step.request.entities, domain).items()
+                    if focused.slots.get(s) is None}
+        out += slot_policy.fill(focused.id, slot_policy.check(focused.slots, proposed, domain), domain)
+    text = ", ".join(display_value(v) for v in said) if said else step.request.text
+    return out + [Utter("utter_preference_noted", {"preference": text})]
+
+
+def profile(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
+    idx = index(domain)
+    known = {s: v for s, v in state.slots.items() if s in idx.profile_slots and v is not None}
+    if step.request.intent == "forget_me":
+        return [SetSlot(s, None) for s in known] + [Utter("utter_profile_forgotten")]
+    if not known:
+        return [Utter("utter_profile_empty")]
+    facts = "; ".join(f"{idx.label(domain, s)}: {display_value(v)}" for s, v in known.items())
+    return [Utter("utter_profile", {"profile": facts})]
+
+
+def chitchat(step: Step) -> list[Decision]:
+    return [Utter(CHITCHAT_RESPONSES[step.request.intent])]  # type: ignore[index]
+
+
+def cancel(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
+    """Cancel the task(s) named ("cancel the taxi", "cancel everything"), or the one in focus ("cancel it")."""
+    request = step.request
+    open_tasks = state.open_tasks()
+    if not open_tasks:
+        return [Utter("utter_nothing_to_cancel")]
+    if cues.wants_everything(request.text):
+        targets = open_tasks
+    else:
+        named = _named_types(request, domain)
+        if named:
+            targets = [t for t in (state.task_of_type(n) for n in named) if t is not None]
+            if not targets:
+                return [Utter("utter_nothing_to_cancel")]
+        elif state.focused_task is not None:
+            targets = [state.focused_task]
+        elif len(open_tasks) == 1:
+            targets = open_tasks
+        else:
+            options = _join(["the " + label(domain, t) for t in open_tasks], "or")
+            return [Utter("utter_ask_which_task", {"options": options}, expects=WHICH_TASK)]
+    out: list[Decision] = []
+    for task in targets:
+        out += [CancelTask(task.id, "user"), Utter("utter_cancel_task", {"task": label(domain, task)})]
+    return out
+
+
+def answer_which(pending: Pending, state: DialogueState, request: Request, domain: Domain) -> list[Decision] | None:
+    """The reply to "which one do you mean?" after a cancel."""
+    named = _named_types(request, domain)
+    targets = [t for t in (state.task_of_type(n) for n in named) if t is not None]
+    if not targets:
+        return None
+    out: list[Decision] = []
+    for task in targets:
+        out += [CancelTask(task.id, "user"), Utter("utter_cancel_task", {"task": label(domain, task)})]
+    return out
+
+
+def _named_types(request: Request, domain: Domain) -> list[str]:
+    named = cues.named_tasks(request.text, domain)
+    idx = index(domain)
+    for slot, _ in idx.slot_values(request.entities):
+        owner = idx.owner.get(slot)
+        if owner is not None and owner not in named:
+            named.append(owner)
+    return named
+
+
+def _resumable(state: DialogueState, task_type: str) -> Task | None:
+    """The open task of a type, else the latest one that was cancelled or dropped (revived, details intact)."""
+    task = state.task_of_type(task_type)
+    if task is None:
+        task = state.task_of_type(task_type, open_only=False)
+        if task is not None and task.status != CANCELLED:
+            return None
+    return task
+
+
+def resume(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
+    """ "Let's go back to the hotel": that task takes the focus, whatever its priority (the user asked);
+    a cancelled or dropped one comes back with what it had."""
+    target = _resumable(state, step.task_type) if step.task_type else None  # type: ignore[arg-type]
+    if target is None or target.id == state.focus:
+        return []
+    focused = state.focused_task
+    out: list[Decision] = [SuspendTask(focused.id, f"user went back to {target.id}")] if focused else []
+    return out + [ResumeTask(target.id)]
+
+
+def resume_next(state: DialogueState) -> list[Decision]:
+    """Nothing in focus: the most important waiting task comes back."""
+    waiting = state.suspended_tasks()
+    return [ResumeTask(waiting[0].id)] if waiting else []

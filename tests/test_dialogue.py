@@ -1,0 +1,580 @@
+"""Scripted multi-task conversations through the real dialogue manager, the real rasa-sdk actions
+(in-process) and real tracker stores. Parses are built by hand (tests/parses.py): the NLU model is
+tested elsewhere."""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from parses import Chat, Clock, dm_for, said, several  # noqa: E402
+
+from assistant.actions.bridge import CRASHED, ActionFailed  # noqa: E402
+from assistant.actions.executor import InProcessActionRunner  # noqa: E402
+from assistant.agent import SORRY, Assistant, parse_payload  # noqa: E402
+from assistant.domain import load_domain, parse_domain  # noqa: E402
+from assistant.state import ACTIVE, AWAITING_CONFIRMATION, CANCELLED, COMPLETED, SUSPENDED  # noqa: E402
+from assistant.stores import InMemoryTrackerStore, SQLiteTrackerStore  # noqa: E402
+from policies.context import PolicyConfig  # noqa: E402
+
+DOMAIN_FILE = Path(__file__).resolve().parent.parent / "data" / "domain.yml"
+PIZZA = "Pizza Hut Fen Ditton"
+ACORN = "Acorn Guest House"
+
+
+@pytest.fixture(scope="module")
+def domain():
+    return load_domain(DOMAIN_FILE)
+
+
+@pytest.fixture(scope="module")
+def runner():
+    with InProcessActionRunner("data.actions", timeout=10.0) as actions:
+        yield actions
+
+
+@pytest.fixture
+def chat(domain, runner):
+    return Chat(dm_for(domain, runner))
+
+
+def kinds(events: list[dict], kind: str) -> list[dict]:
+    return [e for e in events if e["event"] == kind]
+
+
+def book_table(chat: Chat, time: str = "19:00", people: int = 2) -> None:
+    """A restaurant booking, confirmed and completed, for Friday."""
+    chat(said(f"book a table at {PIZZA} for {people} on friday at {time}", "book_restaurant",
+              restaurant_name=PIZZA, restaurant_bookpeople=people, restaurant_bookday="friday",
+              restaurant_booktime=time))
+    chat(said("yes", "affirm"))
+    assert chat.task("restaurant").status == COMPLETED
+
+
+# ===================================================================== agenda
+
+
+def test_interrupting_task_takes_focus_and_the_suspended_one_comes_back(chat):
+    chat(said(f"I'd like to book the {ACORN}", "book_hotel", hotel_name=ACORN))
+    chat(said("arriving friday", "inform", hotel_bookday="friday"))
+    hotel = chat.task("hotel")
+    assert chat.responses() == ["utter_ask_hotel-bookstay"]
+
+    texts = chat(said(f"I need a taxi from the {ACORN} to the station", "book_taxi",
+                      taxi_departure=ACORN, taxi_destination="station"))
+    taxi = chat.task("taxi")
+    assert chat.focus == taxi.id and hotel.status == SUSPENDED
+    assert hotel.slots == {"hotel-name": ACORN, "hotel-bookday": "friday"}  # the interrupted task keeps its slots
+    assert "hotel" in texts[0] and chat.responses()[-1] == "utter_ask_taxi-leaveat"
+
+    chat(said("at 18:00", "inform", taxi_leaveat="18:00"))
+    assert taxi.status == AWAITING_CONFIRMATION and chat.responses() == ["utter_confirm_taxi"]
+
+    texts = chat(said("yes", "affirm"))
+    assert taxi.status == COMPLETED and taxi.slots["taxi-ref"]
+    assert "is booked" in texts[0]  # the action's own confirmation
+    assert re.match(r"(Back to|Now, about) your hotel: (how many|for how many) nights", texts[-1], re.I), texts
+    assert chat.focus == hotel.id and hotel.status == ACTIVE
+    assert [e["task_id"] for e in chat.last("task_resumed")] == [hotel.id]
+
+
+def test_user_goes_back_to_a_task_explicitly(chat):
+    chat(said(f"book me a room at the {ACORN}", "book_hotel", hotel_name=ACORN))
+    chat(said("I also need a train to London on friday", "book_train", train_destination="London",
+              train_day="friday"))
+    train, hotel = chat.task("train"), chat.task("hotel")
+    assert chat.focus == train.id  # priority 40 beats the hotel's 30
+    chat(said("from Cambridge", "inform", train_departure="Cambridge"))
+
+    texts = chat(said("actually, let's go back to the hotel", "inform"))
+    assert chat.focus == hotel.id and train.status == SUSPENDED
+    assert train.slots == {"train-destination": "London", "train-day": "friday", "train-departure": "Cambridge"}
+    assert re.match(r"(Back to|Now, about) your hotel: ", texts[-1]) and "day" in texts[-1]
+
+    chat(said("friday", "inform", hotel_bookday="friday"))
+    chat(said("2 nights", "inform", hotel_bookstay=2))
+    chat(said("2 people", "inform", hotel_bookpeople=2))
+    texts = chat(said("yes", "affirm"))
+    assert hotel.status == COMPLETED
+    assert re.match(r"(Back to|Now, about) your train journey: ", texts[-1]), texts
+    assert chat.focus == train.id
+
+
+def test_a_taxi_back_to_the_hotel_is_a_new_taxi_not_a_resume(chat):
+    chat(said(f"book me a room at the {ACORN}", "book_hotel", hotel_name=ACORN))
+    chat(said("I need a taxi back to the hotel", "book_taxi", taxi_destination=("hotel", "the hotel")))
+    assert chat.focus == chat.task("taxi").id
+
+
+def test_two_requests_in_one_message_are_served_by_priority_and_both_completed(chat):
+    table = said(f"Book a table for 2 at {PIZZA} on friday at 19:00", "book_restaurant",
+                 restaurant_bookpeople=2, restaurant_name=PIZZA, restaurant_bookday="friday",
+                 restaurant_booktime="19:00")
+    ride = said(f"get me a taxi from the station to {PIZZA} arriving by 18:30", "book_taxi",
+                taxi_departure="station", taxi_destination=PIZZA, taxi_arriveby="18:30")
+    texts = chat(several(f"{table.text} and {ride.text}", table, ride))
+    restaurant, taxi = chat.task("restaurant"), chat.task("taxi")
+    assert chat.focus == taxi.id and restaurant.status == SUSPENDED  # the taxi (50) before the table (20)
+    assert texts[0] == "I'll take these one at a time: first the taxi, then the restaurant booking."
+    assert chat.responses()[-1] == "utter_confirm_taxi" and "arriving by 18:30" in texts[-1]
+
+    texts = chat(said("yes", "affirm"))
+    assert taxi.status == COMPLETED
+    assert re.match(r"(Back to|Now, about) your restaurant booking: (shall I book|just to confirm)", texts[-1], re.I)
+    texts = chat(said("yes", "affirm"))
+    assert restaurant.status == COMPLETED and restaurant.slots["restaurant-ref"]
+    completed = [e["task_id"] for e in kinds(chat.events, "task_completed")]
+    assert completed == [taxi.id, restaurant.id]
+
+
+def test_the_users_own_order_beats_priority(chat):
+    table = said(f"first a table at {PIZZA}", "book_restaurant", restaurant_name=PIZZA)
+    ride = said("a taxi to the station", "book_taxi", taxi_destination="station")
+    texts = chat(several(f"{table.text}, then {ride.text}", table, ride))
+    assert chat.focus == chat.task("restaurant").id and chat.task("taxi").status == SUSPENDED
+    assert texts[0] == "I'll take these one at a time: first the restaurant booking, then the taxi."
+
+
+def test_lower_priority_request_is_queued_announced_and_handled_after(chat):
+    chat(said(f"I want to book a table at {PIZZA}", "book_restaurant", restaurant_name=PIZZA))
+    texts = chat(said("is there a museum I could visit too?", "find_attraction", attraction_type="museum"))
+    restaurant, attraction = chat.task("restaurant"), chat.task("attraction")
+    assert chat.focus == restaurant.id and attraction.status == SUSPENDED
+    assert "sightseeing plan" in texts[0] and "restaurant booking" in texts[0]  # queued, and the user is told
+    assert chat.responses() == ["utter_queue_task", "utter_ask_restaurant-bookpeople"]
+
+    chat(said("2 people", "inform", restaurant_bookpeople=2))
+    chat(said("friday", "inform", restaurant_bookday="friday"))
+    chat(said("19:00", "inform", restaurant_booktime="19:00"))
+    assert attraction.status == SUSPENDED
+    texts = chat(said("yes", "affirm"))
+    assert restaurant.status == COMPLETED and attraction.status == COMPLETED
+    assert any("museum" in t for t in texts)  # the attraction's action ran right after
+    completed = [e["task_id"] for e in kinds(chat.events, "task_completed")]
+    assert completed == [restaurant.id, attraction.id]
+
+
+def test_urgent_request_jumps_the_queue(chat):
+    chat(said("I need a train to London", "book_train", train_destination="London"))
+    chat(said("and find me a museum right now", "find_attraction", attraction_type="museum"))
+    assert chat.task("attraction").status == COMPLETED  # 10 + urgency beats the train's 40: done at once
+    assert chat.focus == chat.task("train").id
+
+
+# ===================================================================== conflicts
+
+
+def test_same_task_requested_twice_is_merged(chat):
+    chat(said("find me an italian restaurant", "find_restaurant", restaurant_food="italian"))
+    chat(said("I need a taxi from the station to the Gonville Hotel", "book_taxi", taxi_departure="station",
+              taxi_destination="Gonville Hotel"))
+    texts = chat(said("and book a table for 4 on saturday", "book_restaurant", restaurant_bookpeople=4,
+                      restaurant_bookday="saturday"))
+    restaurants = [t for t in chat.state.tasks if t.type == "restaurant"]
+    assert len(restaurants) == 1
+    restaurant = restaurants[0]
+    assert restaurant.slots == {"restaurant-food": "italian", "restaurant-bookpeople": 4,
+                                "restaurant-bookday": "saturday"}
+    assert restaurant.goal == "book"
+    assert any("restaurant booking" in t and ("added" in t or "updated" in t) for t in texts)
+    assert [e["kind"] for e in chat.last("conflict_detected")] == ["duplicate"]
+    assert [e["resolution"] for e in chat.last("conflict_resolved")] == ["merged"]
+    assert chat.focus == chat.task("taxi").id  # the taxi keeps the focus: the table waits
+
+    # asking again with other details may mean a second booking: ask, and do what the user says
+    texts = chat(said("a table for 2 on sunday as well", "book_restaurant", restaurant_bookpeople=2,
+                      restaurant_bookday="sunday"))
+    assert chat.responses() == ["utter_conflict_duplicate"] and restaurant.slots["restaurant-bookday"] == "saturday"
+    chat(said("I want a second one", "inform"))
+    restaurants = [t for t in chat.state.tasks if t.type == "restaurant"]
+    assert len(restaurants) == 2
+    assert restaurants[1].slots == {"restaurant-bookpeople": 2, "restaurant-bookday": "sunday"}
+    assert [e["resolution"] for e in chat.last("conflict_resolved")] == ["second"]
+
+
+def test_correction_overwrites_revalidates_and_reconfirms(chat):
+    chat(said(f"book a table at {PIZZA} for 2 people", "book_restaurant", restaurant_name=PIZZA,
+              restaurant_bookpeople=2))
+    restaurant = chat.task("restaurant")
+    texts = chat(said("make it 4 people", "inform", restaurant_bookpeople=4))
+    assert restaurant.slots["restaurant-bookpeople"] == 4
+    assert "number of people" in texts[0] and "4" in texts[0]
+    assert chat.responses() == ["utter_slot_corrected", "utter_ask_restaurant-bookday"]
+
+    chat(said("friday at 19:00", "inform", restaurant_bookday="friday", restaurant_booktime="19:00"))
+    assert restaurant.status == AWAITING_CONFIRMATION
+    texts = chat(said("actually 8pm", "inform", restaurant_booktime=("20:00", "8pm")))
+    assert restaurant.slots["restaurant-booktime"] == "20:00"
+    assert chat.responses() == ["utter_slot_corrected", "utter_confirm_restaurant"] and "20:00" in texts[-1]
+
+    texts = chat(said("no, 25 people", "inform", restaurant_bookpeople=25))
+    assert restaurant.slots["restaurant-bookpeople"] == 4  # rejected: out of range
+    assert chat.responses() == ["utter_invalid_value"] and "between 1 and 20" in texts[0]
+
+    chat(said("4 then", "inform", restaurant_bookpeople=4))
+    texts = chat(said("yes", "affirm"))
+    assert restaurant.status == COMPLETED
+    assert "for 4 people on Friday at 20:00" in texts[0]
+
+
+def test_cancelling_one_task_keeps_the_others(chat):
+    chat(said(f"book me a room at the {ACORN}", "book_hotel", hotel_name=ACORN))
+    chat(said(f"I need a taxi from the {ACORN} to the station", "book_taxi", taxi_departure=ACORN,
+              taxi_destination="station"))
+    chat(said(f"and a table at {PIZZA}", "book_restaurant", restaurant_name=PIZZA))
+    hotel, taxi, restaurant = chat.task("hotel"), chat.task("taxi"), chat.task("restaurant")
+    assert chat.focus == taxi.id
+
+    texts = chat(said("cancel the taxi", "cancel_task"))
+    assert taxi.status == CANCELLED
+    assert hotel.is_open and restaurant.is_open and hotel.slots == {"hotel-name": ACORN}
+    assert "taxi" in texts[0] and "cancel" in texts[0].lower()
+    assert re.match(r"(Back to|Now, about) your hotel: ", texts[-1])  # the most important waiting task
+
+    texts = chat(said("cancel it", "cancel_task"))  # "it" = the task in focus
+    assert hotel.status == CANCELLED and restaurant.is_open and chat.focus == restaurant.id
+    assert re.match(r"(Back to|Now, about) your restaurant booking: ", texts[-1])
+
+    chat(said("cancel everything", "cancel_task"))
+    assert not chat.state.open_tasks()
+    assert chat(said("cancel it", "cancel_task")) == ["There's nothing in progress to cancel."]
+
+
+def test_booking_time_colliding_with_another_task_is_flagged_and_fixed(chat):
+    book_table(chat, "19:00")
+    texts = chat(said("I also need a train from Cambridge to London on friday leaving at 18:45 for 2 people",
+                      "book_train", train_departure="Cambridge", train_destination="London", train_day="friday",
+                      train_leaveat="18:45", train_bookpeople=2))
+    restaurant, train = chat.task("restaurant"), chat.task("train")
+    assert chat.responses() == ["utter_conflict_time"]
+    assert "19:00" in texts[0] and "18:45" in texts[0] and "Shall I change the departure time to 18:00?" in texts[0]
+    [detected] = chat.last("conflict_detected")
+    assert detected["kind"] == "time" and sorted(detected["task_ids"]) == sorted([restaurant.id, train.id])
+    assert train.status == ACTIVE  # nothing is confirmed before the clash is settled
+
+    texts = chat(said("yes please", "affirm"))
+    assert train.slots["train-leaveat"] == "18:00"
+    assert [e["resolution"] for e in chat.last("conflict_resolved")] == ["fixed"]
+    assert chat.responses() == ["utter_slot_corrected", "utter_confirm_train"]
+
+
+def test_taxi_arriving_after_the_booking_is_pointed_out(chat):
+    book_table(chat, "19:00")
+    texts = chat(said(f"get me a taxi from the station to {PIZZA} arriving by 19:30", "book_taxi",
+                      taxi_departure="station", taxi_destination=PIZZA, taxi_arriveby="19:30"))
+    assert chat.responses() == ["utter_conflict_place"]
+    assert "19:30" in texts[0] and "19:00" in texts[0] and "18:45" in texts[0]
+    chat(said("no, that's fine", "deny"))
+    assert [e["resolution"] for e in chat.last("conflict_resolved")] == ["kept"]
+    assert chat.task("taxi").slots["taxi-arriveby"] == "19:30" and chat.responses() == ["utter_confirm_taxi"]
+
+
+def test_request_contradicting_the_profile_is_asked_about(chat):
+    texts = chat(said("I'm vegetarian", "inform_preference", diet="vegetarian"))
+    assert chat.state.slots["diet"] == "vegetarian" and "vegetarian" in texts[0]
+    texts = chat(said("find me a steakhouse in the centre", "find_restaurant", restaurant_food="steakhouse",
+                      restaurant_area="centre"))
+    restaurant = chat.task("restaurant")
+    assert chat.responses() == ["utter_conflict_profile"]
+    assert "vegetarian" in texts[0] and "steakhouse" in texts[0]
+    assert [e["kind"] for e in chat.last("conflict_detected")] == ["profile"]
+
+    texts = chat(said("something else", "ask_alternative"))
+    assert "restaurant-food" not in restaurant.slots and restaurant.slots["restaurant-area"] == "centre"
+    assert [e["resolution"] for e in chat.last("conflict_resolved")] == ["changed"]
+    assert chat.responses() == ["utter_ask_restaurant-food"]
+    chat(said("italian then", "inform", restaurant_food="italian"))
+    assert restaurant.slots["restaurant-food"] == "italian" and chat.responses() == ["utter_ask_restaurant-name"]
+
+
+def test_profile_conflict_kept_when_the_user_insists(chat):
+    chat(said("I'm vegetarian", "inform_preference", diet="vegetarian"))
+    chat(said("find me a steakhouse", "find_restaurant", restaurant_food="steakhouse"))
+    chat(said("yes, keep it", "affirm"))
+    assert [e["resolution"] for e in chat.last("conflict_resolved")] == ["kept"]
+    assert chat.task("restaurant").slots["restaurant-food"] == "steakhouse"
+    chat(said(f"{PIZZA}", "inform", restaurant_name=PIZZA))
+    assert not chat.last("conflict_detected")  # settled once, not asked again
+
+
+def test_suspended_task_is_brought_back_once_after_n_turns(domain, runner):
+    chat = Chat(dm_for(domain, runner, config=PolicyConfig(stale_after_turns=3, expire_after_turns=3)))
+    chat(said(f"book a table at {PIZZA}", "book_restaurant", restaurant_name=PIZZA))
+    chat(said("I need a train to London", "book_train", train_destination="London"))
+    restaurant = chat.task("restaurant")
+    chat(said("from Cambridge", "inform", train_departure="Cambridge"))
+    texts = chat(said("on saturday", "inform", train_day="saturday"))
+    assert not chat.last("conflict_detected")
+    texts = chat(said("leaving at 10:00", "inform", train_leaveat="10:00"))  # third turn untouched
+    assert chat.responses() == ["utter_ask_train-bookpeople", "utter_remind_task"]
+    assert "restaurant booking" in texts[-1]
+    assert [e["kind"] for e in chat.last("conflict_detected")] == ["stale"]
+
+    texts = chat(said("yes", "affirm"))
+    assert [e["resolution"] for e in chat.last("conflict_resolved")] == ["kept"]
+    assert restaurant.status == SUSPENDED and "restaurant booking" in texts[0]  # still waits behind the train
+    assert chat.responses()[-1] == "utter_ask_train-bookpeople"
+    for _ in range(4):  # asked once only
+        chat(said("what?", "inform"))
+        assert "utter_remind_task" not in chat.responses()
+
+
+def test_suspended_task_dropped_when_still_untouched_after_the_reminder(domain, runner):
+    chat = Chat(dm_for(domain, runner, config=PolicyConfig(stale_after_turns=2, expire_after_turns=2)))
+    chat(said(f"book a table at {PIZZA}", "book_restaurant", restaurant_name=PIZZA))
+    chat(said("I need a train to London", "book_train", train_destination="London"))
+    chat(said("from Cambridge", "inform", train_departure="Cambridge"))
+    chat(said("on saturday", "inform", train_day="saturday"))
+    assert "utter_remind_task" in chat.responses()  # two turns untouched
+    chat(said("leaving at 10:00", "inform", train_leaveat="10:00"))  # the reminder passed over
+    assert chat.task("restaurant").status == SUSPENDED
+    texts = chat(said("2 people", "inform", train_bookpeople=2))
+    assert chat.task("restaurant").status == CANCELLED and "utter_task_expired" in chat.responses()
+    assert any("restaurant booking" in t for t in texts)
+
+
+def test_browsing_then_the_offer_turns_into_a_booking(chat):
+    chat(said("any thai places?", "find_restaurant", restaurant_food="thai"))
+    assert chat.responses() == ["utter_ask_restaurant-name"]
+    chat(said("Bangkok City sounds nice", "inform", restaurant_name="Bangkok City"))
+    restaurant = chat.task("restaurant")
+    assert chat.responses() == ["utter_offer_book_restaurant"] and restaurant.goal == "find"
+    chat(said("yes please", "affirm"))
+    assert restaurant.goal == "book" and chat.responses() == ["utter_ask_restaurant-bookpeople"]
+
+
+def test_declined_offer_ends_the_search(chat):
+    chat(said("find me Bangkok City", "find_restaurant", restaurant_name="Bangkok City"))
+    chat(said("no thanks", "deny"))
+    restaurant = chat.task("restaurant")
+    assert restaurant.status == COMPLETED and kinds(chat.events, "task_completed")[0]["result"] == {"booked": False}
+    assert chat.responses() == ["utter_anything_else"]
+
+
+def test_profile_read_out_and_forgotten(chat):
+    assert chat(said("what do you know about me?", "ask_profile")) == ["I don't know anything about you yet."]
+    chat(said("I'm vegan", "inform_preference", diet="vegan"))
+    assert "diet: vegan" in chat(said("what do you know about me?", "ask_profile"))[0]
+    chat(said("forget me", "forget_me"))
+    assert "diet" not in chat.state.slots and chat.responses() == ["utter_profile_forgotten"]
+
+
+# ===================================================================== understanding
+
+
+def test_low_confidence_message_gets_a_clarifying_question(chat):
+    texts = chat(said("I need to get to London", "book_taxi", 0.45, ranking=[("book_train", 0.40)]))
+    assert texts == ["Just to check: did you mean book a taxi or book a train?"]
+    [bot] = chat.last("bot")
+    assert bot["data"]["buttons"] == [{"title": "book a taxi", "payload": "/book_taxi"},
+                                      {"title": "book a train", "payload": "/book_train"}]
+    assert not chat.state.tasks
+
+
+def test_close_second_with_entities_carries_them_in_the_payloads(chat):
+    chat(said("get me to the station", "book_taxi", 0.62, ranking=[("book_train", 0.58)],
+              taxi_destination="station"))
+    [bot] = chat.last("bot")
+    assert bot["data"]["buttons"][0]["payload"] == '/book_taxi{"taxi-destination": "station"}'
+
+
+def test_out_of_domain_message_is_answered_gracefully(chat):
+    texts = chat(said("what's the weather like tomorrow?", "greet", 0.22, ranking=[("thank", 0.2)]))
+    assert chat.responses() == ["utter_out_of_scope"] and "restaurants" in texts[0].lower()
+    chat(said("I need a taxi to the station", "book_taxi", taxi_destination="station"))
+    texts = chat(said("can you sing?", "thank", 0.15, ranking=[("bye", 0.1)]))
+    assert chat.responses() == ["utter_out_of_scope", "utter_ask_taxi-departure"]  # then back to the question
+
+
+def test_answer_with_entities_is_understood_despite_a_weak_intent(chat):
+    chat(said("I need a taxi to the station", "book_taxi", taxi_destination="station"))
+    chat(said("the Lensfield Hotel", "inform", 0.3, ranking=[("find_hotel", 0.28)],
+              hotel_name="Lensfield Hotel"))
+    assert chat.task("taxi").slots["taxi-departure"] == "Lensfield Hotel"  # answered the question asked
+    assert chat.task("hotel") is None
+
+
+def test_small_talk_then_back_to_the_question(chat):
+    assert chat(said("hello", "greet")) and chat.responses() == ["utter_greet"]
+    chat(said("I need a taxi to the station", "book_taxi", taxi_destination="station"))
+    chat(said("thanks", "thank"))
+    assert chat.responses() == ["utter_youre_welcome", "utter_ask_taxi-departure"]
+
+
+# ===================================================================== actions
+
+
+def failing_taxi_domain():
+    text = DOMAIN_FILE.read_text(encoding="utf-8").replace("action: action_book_taxi", "action: action_always_fails")
+    return parse_domain(text, "failing_domain.yml")
+
+
+def test_action_failure_is_apologised_and_the_task_stays_recoverable(domain, runner):
+    with InProcessActionRunner("actions_for_tests", timeout=5.0) as failing:
+        chat = Chat(dm_for(failing_taxi_domain(), failing))
+        chat(said(f"a taxi from {ACORN} to the station at 18:00", "book_taxi", taxi_departure=ACORN,
+                  taxi_destination="station", taxi_leaveat="18:00"))
+        texts = chat(said("yes", "affirm"))
+    taxi = chat.task("taxi")
+    assert texts == [ActionFailed("action_always_fails", CRASHED).user_message]
+    assert taxi.status == ACTIVE and chat.focus == taxi.id
+    assert taxi.slots == {"taxi-departure": ACORN, "taxi-destination": "station", "taxi-leaveat": "18:00"}
+    assert not kinds(chat.events, "task_failed")
+    [bot] = chat.last("bot")
+    assert bot["metadata"]["expects"] == "retry" and bot["metadata"]["error"] == "crashed"
+
+    # the service is back: the same conversation goes on, and "yes" tries again with nothing lost
+    chat.dm = dm_for(domain, runner)
+    texts = chat(said("yes, try again", "affirm"))
+    assert taxi.status == COMPLETED and "is booked" in texts[0]
+
+
+# ===================================================================== the Assistant and its stores
+
+
+class ScriptedParser:
+    """Reads each message from a table of hand-made parses (the real model is tested elsewhere)."""
+
+    def __init__(self, *parses):
+        self.table = {p.text: p for p in parses}
+
+    def parse(self, text):
+        return self.table.get(text) or said(text, None, 0.0)
+
+
+HOTEL_SCRIPT = [
+    said(f"I'd like to book the {ACORN}", "book_hotel", hotel_name=ACORN),
+    said("arriving friday", "inform", hotel_bookday="friday"),
+    said(f"I need a taxi from the {ACORN} to the station at 18:00", "book_taxi", taxi_departure=ACORN,
+         taxi_destination="station", taxi_leaveat="18:00"),
+    said("yes", "affirm"),
+    said("3 nights", "inform", hotel_bookstay=3),
+    said("2 of us", "inform", hotel_bookpeople=2),
+]
+
+
+def make_assistant(domain, runner, store, **options):
+    options.setdefault("rng", random.Random(3))
+    options.setdefault("clock", Clock())
+    return Assistant(ScriptedParser(*HOTEL_SCRIPT), domain, store, runner, **options)
+
+
+def test_assistant_replies_in_rasa_rest_shape(domain, runner):
+    assistant = make_assistant(domain, runner, InMemoryTrackerStore())
+    replies = assistant.handle("bob", HOTEL_SCRIPT[0].text)
+    assert replies and all(r["recipient_id"] == "bob" and set(r) <= {"recipient_id", "text", "buttons"}
+                           for r in replies)
+    replies = assistant.handle("bob", HOTEL_SCRIPT[1].text)
+    assert replies[0]["text"] in ("How many nights will you stay?", "For how many nights?")
+    events = assistant.store.load("bob")
+    assert events[0]["event"] == "user" and events[0]["parse_data"]["intent"]["name"] == "book_hotel"
+
+
+def test_bot_messages_leave_unset_fields_out():
+    from assistant.nlg import BotMessage
+
+    assert BotMessage(text="hi").to_rasa("u") == {"recipient_id": "u", "text": "hi"}
+    full = BotMessage(text="t", buttons=[{"title": "Yes", "payload": "/affirm"}], image="http://x/i.png",
+                      custom={"kind": "card"})
+    assert full.to_rasa("u") == {"recipient_id": "u", "text": "t", "buttons": [{"title": "Yes", "payload": "/affirm"}],
+                                 "image": "http://x/i.png", "custom": {"kind": "card"}}
+
+
+def test_conversation_continues_from_sqlite_after_restart(domain, runner, tmp_path):
+    db = tmp_path / "assistant.db"
+    first = make_assistant(domain, runner, SQLiteTrackerStore(db))
+    for parse in HOTEL_SCRIPT[:5]:
+        first.handle("carol", parse.text)
+    before = first.state("carol")
+    first.store.close()
+
+    second = make_assistant(domain, runner, SQLiteTrackerStore(db))  # a new process, in effect
+    after = second.state("carol")
+    assert [t.to_dict() for t in after.tasks] == [t.to_dict() for t in before.tasks]
+    assert after.focus == before.focus == "hotel-1" and after.turn == 5
+    assert after.task("hotel-1").slots == {"hotel-name": ACORN, "hotel-bookday": "friday", "hotel-bookstay": 3}
+    assert after.task("taxi-1").status == COMPLETED
+    replies = second.handle("carol", HOTEL_SCRIPT[5].text)
+    assert "Acorn Guest House" in replies[0]["text"]  # the confirmation, with what was said before the restart
+    second.close()
+
+
+def test_each_turn_is_one_append_of_the_whole_turn(domain, runner):
+    class CountingStore(InMemoryTrackerStore):
+        appends = 0
+
+        def append(self, sender_id, events):
+            CountingStore.appends += 1
+            super().append(sender_id, events)
+
+    assistant = make_assistant(domain, runner, CountingStore())
+    for parse in HOTEL_SCRIPT:
+        assistant.handle("dan", parse.text)
+    assert CountingStore.appends == len(HOTEL_SCRIPT)
+    # a cached state and a rebuilt one agree
+    fresh = assistant.state("dan")
+    cached = assistant._cache["dan"][1]
+    assert [t.to_dict() for t in fresh.tasks] == [t.to_dict() for t in cached.tasks]
+
+
+def test_restart_resets_the_conversation(domain, runner):
+    assistant = make_assistant(domain, runner, InMemoryTrackerStore())
+    assistant.handle("erin", HOTEL_SCRIPT[0].text)
+    assert assistant.state("erin").tasks
+    assert assistant.handle("erin", "/restart") == []
+    state = assistant.state("erin")
+    assert not state.tasks and state.turn == 0
+    assert assistant.handle("erin", HOTEL_SCRIPT[0].text)[0]["text"]  # starts afresh
+
+
+def test_button_payloads_skip_the_nlu(domain, runner):
+    parse = parse_payload('/book_taxi{"taxi-destination": "station", "bogus": 1}', domain)
+    assert parse.intent.name == "book_taxi" and parse.intent.confidence == 1.0
+    assert [(e.entity, e.value) for e in parse.entities] == [("taxi-destination", "station")]
+    assert parse_payload("/not_an_intent", domain) is None and parse_payload("book a taxi", domain) is None
+    assistant = make_assistant(domain, runner, InMemoryTrackerStore())
+    assistant.handle("fay", "/book_train")
+    assert assistant.state("fay").focused_task.type == "train"
+
+
+def test_assistant_never_raises_on_user_input(domain, runner):
+    class BrokenParser:
+        def parse(self, text):
+            raise RuntimeError("model exploded")
+
+    assistant = Assistant(BrokenParser(), domain, InMemoryTrackerStore(), runner, clock=Clock())
+    for text in (None, "", "hi", "\ud800 lone surrogate", "x" * 20_000, b"bytes", 42, "/book_taxi{not json"):
+        replies = assistant.handle("gus", text)
+        assert isinstance(replies, list) and all(r["recipient_id"] == "gus" for r in replies)
+    assert assistant.state("gus").turn == 8
+
+
+def test_a_failing_turn_keeps_the_users_message(domain, runner):
+    assistant = make_assistant(domain, runner, InMemoryTrackerStore())
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("bug in a policy")
+
+    assistant.dm.handle = explode
+    assert assistant.handle("hal", "hello") == [{"recipient_id": "hal", "text": SORRY}]
+    events = assistant.store.load("hal")
+    assert [e["event"] for e in events] == ["user", "bot"] and events[0]["text"] == "hello"
+
+
+def test_concurrent_messages_of_one_conversation_are_handled_in_order(domain, runner):
+    assistant = make_assistant(domain, runner, InMemoryTrackerStore())
+    texts = [f"message {i}" for i in range(8)]
+    threads = [threading.Thread(target=assistant.handle, args=("ivy", t)) for t in texts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    users = [e["text"] for e in assistant.store.load("ivy") if e["event"] == "user"]
+    assert sorted(users) == sorted(texts) and len(users) == 8
+    assert assistant.state("ivy").turn == 8

@@ -1,0 +1,402 @@
+"""The policies as pure functions: a state built from events, a hand-made parse, decisions out."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from parses import said, several  # noqa: E402
+
+from assistant import events as ev  # noqa: E402
+from assistant.domain import load_domain  # noqa: E402
+from assistant.state import DialogueState  # noqa: E402
+from policies import conflicts, cues, fallback, slot_policy, task_policy  # noqa: E402
+from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question  # noqa: E402
+from policies.decisions import (  # noqa: E402
+    CONFIRM,
+    CancelTask,
+    DetectConflict,
+    RequestConfirmation,
+    ResumeTask,
+    RunAction,
+    SetSlot,
+    StartTask,
+    SuspendTask,
+    Utter,
+)
+
+DOMAIN_FILE = Path(__file__).resolve().parent.parent / "data" / "domain.yml"
+NOON_FRIDAY = datetime(2025, 5, 2, 12, 0)
+
+
+@pytest.fixture(scope="module")
+def domain():
+    return load_domain(DOMAIN_FILE)
+
+
+def ctx(pending: Pending | None = None, **config) -> TurnContext:
+    return TurnContext(PolicyConfig(**config), NOON_FRIDAY, pending)
+
+
+def state_of(*events: dict, turns: int = 0) -> DialogueState:
+    users = [ev.user(f"m{i}", None, timestamp=1.0) for i in range(turns)]
+    return DialogueState.from_events("alice", [*users, *events])
+
+
+def task(task_id: str, task_type: str, priority: int, focus: bool = True, **slots) -> dict:
+    return ev.task_started(task_id, task_type, priority, {k.replace("_", "-"): v for k, v in slots.items()},
+                           focus=focus, timestamp=1.0)
+
+
+def step_for(parse, state, domain, **config):
+    [step] = task_policy.plan(Request.from_parse(parse), state, domain, ctx(**config), parse.text)
+    return step
+
+
+def of(kind, decisions):
+    return [d for d in decisions if isinstance(d, kind)]
+
+
+# ===================================================================== fallback
+
+
+def test_confident_parse_passes_the_fallback(domain):
+    assert fallback.decide(state_of(), said("a taxi please", "book_taxi", 0.9), domain, ctx()) == []
+
+
+def test_low_confidence_offers_the_top_two_as_buttons(domain):
+    [ask] = fallback.decide(state_of(), said("to london", "book_taxi", 0.4, ranking=[("book_train", 0.35)]),
+                            domain, ctx())
+    assert ask.response == "utter_clarify"
+    assert ask.values == {"option_1": "book a taxi", "payload_1": "/book_taxi",
+                          "option_2": "book a train", "payload_2": "/book_train"}
+
+
+def test_a_close_second_is_ambiguous_even_when_confident(domain):
+    parse = said("hotel or guesthouse", "find_hotel", 0.55, ranking=[("book_hotel", 0.5)])
+    [ask] = fallback.decide(state_of(), parse, domain, ctx(fallback_threshold=0.5, ambiguity_margin=0.1))
+    assert ask.response == "utter_clarify" and ask.values["payload_2"] == "/book_hotel"
+
+
+def test_one_sensible_option_is_offered_with_something_else(domain):
+    [ask] = fallback.decide(state_of(), said("cab", "book_taxi", 0.45, ranking=[("greet", 0.3)]), domain, ctx())
+    assert (ask.values["option_2"], ask.values["payload_2"]) == ("something else", "/help")
+
+
+def test_nothing_to_offer_says_what_the_assistant_can_do(domain):
+    for parse in (said("what's the weather?", "greet", 0.25, ranking=[("bye", 0.2)]),
+                  said("sing", "out_of_scope", 0.99), said("zzz", "book_taxi", 0.1, ranking=[("book_train", 0.09)])):
+        [reply] = fallback.decide(state_of(), parse, domain, ctx())
+        assert reply.response == "utter_out_of_scope"
+    [reply] = fallback.decide(state_of(), said("", None, 0.0), domain, ctx())
+    assert reply.response == "utter_default"
+
+
+def test_yes_and_no_are_offered_only_when_a_question_is_open(domain):
+    parse = said("hmm ok", "affirm", 0.4, ranking=[("deny", 0.35)])
+    assert fallback.decide(state_of(), parse, domain, ctx())[0].response == "utter_out_of_scope"
+    pending = Pending(CONFIRM, "taxi-1")
+    [ask] = fallback.decide(state_of(), parse, domain, ctx(pending))
+    assert ask.values["payload_1"] == "/affirm" and ask.expects == CONFIRM and ask.task_id == "taxi-1"
+
+
+def test_entities_answering_the_focused_task_beat_a_weak_intent(domain):
+    state = state_of(task("restaurant-1", "restaurant", 20))
+    parse = said("4", "inform", 0.3, ranking=[("book_hotel", 0.25)], hotel_bookpeople=4)
+    assert fallback.decide(state, parse, domain, ctx()) == []  # a "people" answer fits the restaurant
+    parse = several("a taxi and a train", said("a taxi", "book_taxi", 0.4), said("a train", "book_train", 0.4))
+    assert fallback.decide(state_of(), parse, domain, ctx()) == []
+
+
+# ===================================================================== cues
+
+
+def test_cues(domain):
+    assert cues.is_urgent("I need a taxi right now") and cues.is_urgent("asap please") and not cues.is_urgent("later")
+    assert cues.has_order("first the taxi, then the hotel") and not cues.has_order("a taxi and a hotel")
+    assert cues.named_tasks("cancel the cab and the room", domain) == ["taxi", "hotel"]
+    assert cues.named_tasks("never mind the sightseeing", domain) == ["attraction"]
+    assert cues.resume_target("let's go back to the hotel", domain) == (True, "hotel")
+    assert cues.resume_target("can we get back to the train?", domain) == (True, "train")
+    assert cues.resume_target("a taxi please", domain) == (False, None)
+    assert cues.yes_or_no("affirm", "") == "yes" and cues.yes_or_no(None, "nope") == "no"
+    assert cues.yes_or_no("inform", "4 people") is None
+
+
+def test_a_task_word_inside_an_entity_is_a_place(domain):
+    parse = said("a taxi back to the hotel", "book_taxi", taxi_destination=("hotel", "the hotel"))
+    assert cues.resume_target(parse.text, domain, parse.entities) == (True, None)
+    state = state_of(task("hotel-1", "hotel", 30))
+    assert step_for(parse, state, domain).kind == task_policy.TASK
+
+
+# ===================================================================== task policy: planning
+
+
+def test_several_requests_are_served_by_priority(domain):
+    parse = several("a table and a taxi", said("a table", "book_restaurant"), said("a taxi", "book_taxi"))
+    steps = task_policy.plan(Request.from_parse(parse), state_of(), domain, ctx(), parse.text)
+    assert [(s.task_type, s.priority) for s in steps] == [("taxi", 50), ("restaurant", 20)]
+
+
+def test_the_users_order_raises_the_earlier_requests(domain):
+    parse = several("first a table, then a taxi", said("first a table", "book_restaurant"), said("a taxi", "book_taxi"))
+    steps = task_policy.plan(Request.from_parse(parse), state_of(), domain, ctx(), parse.text)
+    assert [(s.task_type, s.priority) for s in steps] == [("restaurant", 51), ("taxi", 50)]
+
+
+def test_urgency_raises_priority(domain):
+    assert step_for(said("a table asap", "book_restaurant"), state_of(), domain).priority == 120
+    near = said("a table at 12:30", "book_restaurant", restaurant_booktime="12:30")
+    assert step_for(near, state_of(), domain).priority == 120  # within the hour of noon
+    later_day = said("a table saturday at 12:30", "book_restaurant", restaurant_booktime="12:30",
+                     restaurant_bookday="saturday")
+    assert step_for(later_day, state_of(), domain).priority == 20
+    assert step_for(said("a table at 19:00", "book_restaurant", restaurant_booktime="19:00"),
+                    state_of(), domain).priority == 20
+
+
+def test_details_after_a_request_join_it(domain):
+    parse = several("a table for 4, at 7pm", said("a table for 4", "book_restaurant", restaurant_bookpeople=4),
+                    said("at 7pm", "inform", restaurant_booktime=("19:00", "7pm")))
+    [step] = task_policy.plan(Request.from_parse(parse), state_of(), domain, ctx(), parse.text)
+    assert step.kind == task_policy.TASK and len(step.request.entities) == 2
+
+
+def test_classification(domain):
+    state = state_of(task("hotel-1", "hotel", 30), task("taxi-1", "taxi", 50))
+    assert step_for(said("cancel the taxi", "cancel_task"), state, domain).kind == task_policy.CANCEL
+    assert step_for(said("back to the hotel", "inform"), state, domain).kind == task_policy.RESUME
+    assert step_for(said("I'm vegan", "inform_preference", diet="vegan"), state, domain).kind == task_policy.PREFERENCE
+    assert step_for(said("hi", "greet"), state, domain).kind == task_policy.CHITCHAT
+    assert step_for(said("3 nights", "inform", hotel_bookstay=3), state, domain).kind == task_policy.INFORM
+    assert step_for(said("hmm", "inform"), state, domain).kind == task_policy.OTHER
+
+
+# ===================================================================== task policy: deciding
+
+
+def test_higher_priority_request_suspends_the_focused_task(domain):
+    state = state_of(task("hotel-1", "hotel", 30, hotel_name="Acorn"))
+    decisions = task_policy.start_or_merge(step_for(said("a taxi", "book_taxi"), state, domain), state, domain)
+    assert of(SuspendTask, decisions)[0].task_id == "hotel-1"
+    [start] = of(StartTask, decisions)
+    assert (start.task_id, start.focus) == ("taxi-1", True)
+
+
+def test_lower_priority_request_is_queued_and_announced(domain):
+    state = state_of(task("taxi-1", "taxi", 50))
+    decisions = task_policy.start_or_merge(step_for(said("a museum", "find_attraction"), state, domain), state, domain)
+    [start] = of(StartTask, decisions)
+    assert start.focus is False and start.goal == "find"
+    [queued] = of(Utter, decisions)
+    assert queued.response == "utter_queue_task" and queued.values == {"task": "sightseeing plan", "current": "taxi"}
+
+
+def test_equal_priority_takes_the_focus(domain):
+    state = state_of(task("restaurant-1", "restaurant", 20))
+    decisions = task_policy.start_or_merge(
+        step_for(said("another table", "book_restaurant"), state, domain), state, domain)
+    assert of(StartTask, decisions)[0].focus is True  # "another": a second restaurant task, not a merge
+
+
+def test_repeat_request_merges_into_the_open_task(domain):
+    state = state_of(task("restaurant-1", "restaurant", 20, restaurant_food="thai"), task("taxi-1", "taxi", 50),
+                     ev.user("a table for 3", None))  # asked for again a turn later
+    step = step_for(said("a table for 3", "book_restaurant", restaurant_bookpeople=3), state, domain)
+    decisions = task_policy.start_or_merge(step, state, domain)
+    assert not of(StartTask, decisions)
+    assert SetSlot("restaurant-bookpeople", 3, "restaurant-1") in decisions
+    assert [d.kind for d in of(DetectConflict, decisions)] == ["duplicate"]
+
+
+def test_bare_answer_goes_to_the_focused_task_by_kind(domain):
+    state = state_of(task("hotel-1", "hotel", 30))
+    step = step_for(said("4 people", "inform", restaurant_bookpeople=4), state, domain)
+    assert task_policy.inform(step, state, domain) == [SetSlot("hotel-bookpeople", 4, "hotel-1")]
+
+
+def test_detail_for_another_open_task_goes_there(domain):
+    state = state_of(task("hotel-1", "hotel", 30, focus=True), task("taxi-1", "taxi", 50))
+    step = step_for(said("3 nights for the hotel", "inform", hotel_bookstay=3), state, domain)
+    decisions = task_policy.inform(step, state, domain)
+    assert SetSlot("hotel-bookstay", 3, "hotel-1") in decisions
+    assert of(Utter, decisions)[0].response == "utter_task_merged"
+
+
+def test_cancel_names_the_task_or_means_the_focused_one(domain):
+    state = state_of(task("hotel-1", "hotel", 30), task("taxi-1", "taxi", 50))
+    named = task_policy.cancel(step_for(said("forget the room", "cancel_task"), state, domain), state, domain)
+    assert of(CancelTask, named) == [CancelTask("hotel-1", "user")]
+    focused = task_policy.cancel(step_for(said("cancel it", "cancel_task"), state, domain), state, domain)
+    assert of(CancelTask, focused) == [CancelTask("taxi-1", "user")]
+    everything = task_policy.cancel(step_for(said("cancel everything", "cancel_task"), state, domain), state, domain)
+    assert {d.task_id for d in of(CancelTask, everything)} == {"hotel-1", "taxi-1"}
+
+
+def test_cancel_without_focus_asks_which(domain):
+    state = state_of(task("hotel-1", "hotel", 30, focus=False), task("taxi-1", "taxi", 50, focus=False))
+    [ask] = task_policy.cancel(step_for(said("cancel it", "cancel_task"), state, domain), state, domain)
+    assert ask.response == "utter_ask_which_task" and ask.values["options"] == "the hotel or the taxi"
+
+
+def test_explicit_resume_ignores_priority(domain):
+    state = state_of(task("restaurant-1", "restaurant", 20), task("taxi-1", "taxi", 50))
+    step = step_for(said("let's go back to the restaurant", "inform"), state, domain)
+    assert task_policy.resume(step, state, domain) == [
+        SuspendTask("taxi-1", "user went back to restaurant-1"), ResumeTask("restaurant-1")]
+
+
+def test_the_most_important_waiting_task_resumes_next(domain):
+    state = state_of(task("attraction-1", "attraction", 10), task("hotel-1", "hotel", 30),
+                     task("restaurant-1", "restaurant", 20), ev.task_completed("restaurant-1", timestamp=1.0))
+    assert task_policy.resume_next(state) == [ResumeTask("hotel-1")]
+
+
+# ===================================================================== slot policy
+
+
+def test_values_are_validated_and_corrections_detected(domain):
+    checked = slot_policy.check({"restaurant-bookpeople": 2},
+                                {"restaurant-bookpeople": "four", "restaurant-booktime": "7pm",
+                                 "restaurant-area": "Centre"}, domain)
+    assert checked.values == {"restaurant-bookpeople": 4, "restaurant-area": "centre"}
+    assert checked.corrected == [("restaurant-bookpeople", 2, 4)]
+    assert [slot for slot, _, _ in checked.invalid] == ["restaurant-booktime"]  # not normalised to HH:MM
+    asks = slot_policy.fill("restaurant-1", checked, domain)
+    assert [d.response for d in of(Utter, asks)] == ["utter_slot_corrected", "utter_invalid_value"]
+    assert SetSlot("requested_slot", "restaurant-booktime", "restaurant-1") in asks
+
+
+def test_next_step_asks_confirms_then_acts(domain):
+    state = state_of(task("taxi-1", "taxi", 50, taxi_departure="station"))
+    taxi = state.task("taxi-1")
+    step = slot_policy.next_step(state, taxi, domain)
+    assert step == [SetSlot("requested_slot", "taxi-destination", "taxi-1"),
+                    Utter("utter_ask_taxi-destination", task_id="taxi-1", expects="slot")]
+    state.apply(ev.slot_set("taxi-destination", "airport", "taxi-1"))
+    state.apply(ev.slot_set("taxi-arriveby", "09:00", "taxi-1"))  # either time answers the "any one of" group
+    step = slot_policy.next_step(state, taxi, domain)
+    assert of(RequestConfirmation, step) and of(Utter, step)[0].response == "utter_confirm_taxi"
+    state.apply(ev.task_confirmation_requested("taxi-1"))
+    answer = slot_policy.answer(Pending(CONFIRM, "taxi-1"), state, Request("yes", "affirm", 0.9, ()), domain)
+    assert answer == [RunAction("taxi-1", "action_book_taxi")]
+    no = slot_policy.answer(Pending(CONFIRM, "taxi-1"), state, Request("no", "deny", 0.9, ()), domain)
+    assert no[0] == ResumeTask("taxi-1") and no[1].response == "utter_ask_change"
+    fix = said("no, at 8am", "deny", taxi_arriveby="08:00")
+    assert slot_policy.answer(Pending(CONFIRM, "taxi-1"), state, Request.from_parse(fix)[0], domain) is None
+
+
+def test_browsing_asks_the_choice_then_offers_the_booking(domain):
+    state = state_of(ev.task_started("restaurant-1", "restaurant", 20, {"restaurant-food": "thai"}, goal="find"))
+    restaurant = state.task("restaurant-1")
+    assert of(Utter, slot_policy.next_step(state, restaurant, domain))[0].response == "utter_ask_restaurant-name"
+    state.apply(ev.slot_set("restaurant-name", "Bangkok City", "restaurant-1"))
+    [offer] = slot_policy.next_step(state, restaurant, domain)
+    assert offer.response == "utter_offer_book_restaurant" and offer.expects == "offer"
+    museum = state_of(ev.task_started("attraction-1", "attraction", 10, {"attraction-type": "museum"}, goal="find"))
+    assert slot_policy.next_step(museum, museum.task("attraction-1"), domain) == [
+        RunAction("attraction-1", "action_find_attraction")]
+
+
+# ===================================================================== conflicts
+
+
+def test_time_clash_on_the_same_day(domain):
+    state = state_of(
+        task("restaurant-1", "restaurant", 20, restaurant_name="Nandos", restaurant_bookday="friday",
+             restaurant_booktime="19:00"),
+        task("train-1", "train", 40, train_day="friday", train_leaveat="18:45"))
+    detect, ask = conflicts.detect(state, domain, ctx())
+    assert detect.kind == "time" and set(detect.task_ids) == {"restaurant-1", "train-1"}
+    assert detect.detail["fix_task"] == "train-1" and detect.detail["fix_slots"] == {"train-leaveat": "18:00"}
+    assert ask.response == "utter_conflict_time" and ask.expects == "conflict"
+    state.apply(detect.event(2.0))
+    assert conflicts.detect(state, domain, ctx()) == []  # raised once
+
+
+def test_no_clash_on_other_days_or_far_apart(domain):
+    other_day = state_of(
+        task("restaurant-1", "restaurant", 20, restaurant_bookday="friday", restaurant_booktime="19:00"),
+        task("train-1", "train", 40, train_day="saturday", train_leaveat="18:45"))
+    far = state_of(
+        task("restaurant-1", "restaurant", 20, restaurant_bookday="friday", restaurant_booktime="19:00"),
+        task("train-1", "train", 40, train_day="friday", train_leaveat="09:00"))
+    unknown_day = state_of(
+        task("restaurant-1", "restaurant", 20, restaurant_booktime="19:00"),
+        task("train-1", "train", 40, train_day="friday", train_leaveat="18:45"))
+    for state in (other_day, far, unknown_day):
+        assert conflicts.detect(state, domain, ctx()) == []
+
+
+def test_taxi_reaching_a_booking_late(domain):
+    state = state_of(
+        task("restaurant-1", "restaurant", 20, restaurant_name="Nandos", restaurant_bookday="friday",
+             restaurant_booktime="19:00"),
+        task("taxi-1", "taxi", 50, taxi_destination="the Nandos", taxi_leaveat="19:10"))
+    detect, _ = conflicts.detect(state, domain, ctx())
+    assert detect.kind == "place" and detect.detail["fix_slots"] == {"taxi-leaveat": None, "taxi-arriveby": "18:45"}
+    on_time = state_of(
+        task("restaurant-1", "restaurant", 20, restaurant_name="Nandos", restaurant_bookday="friday",
+             restaurant_booktime="19:00"),
+        task("taxi-1", "taxi", 50, taxi_destination="Nandos", taxi_arriveby="18:40"))
+    assert conflicts.detect(on_time, domain, ctx()) == []  # a ride there just before is the plan, not a clash
+
+
+def test_diet_against_a_steakhouse(domain):
+    state = state_of(ev.slot_set("diet", "veggie"), task("restaurant-1", "restaurant", 20,
+                                                         restaurant_food="steakhouse"))
+    detect, ask = conflicts.detect(state, domain, ctx())
+    assert detect.kind == "profile" and detect.detail["constraint"] == "vegetarian"
+    assert ask.values == {"constraint": "vegetarian", "value": "steakhouse"}
+    fine = state_of(ev.slot_set("diet", "vegetarian"), task("restaurant-1", "restaurant", 20, restaurant_food="thai"))
+    assert conflicts.detect(fine, domain, ctx()) == []
+
+
+def test_open_conflicts_are_settled_when_they_go_away_or_are_passed_over(domain):
+    state = state_of(ev.slot_set("diet", "vegetarian"), task("restaurant-1", "restaurant", 20,
+                                                             restaurant_food="steakhouse"))
+    for decision in conflicts.detect(state, domain, ctx()):
+        if isinstance(decision, DetectConflict):
+            state.apply(decision.event(1.0))
+    state.apply(ev.user("italian", None))
+    state.apply(ev.slot_set("restaurant-food", "italian", "restaurant-1"))
+    [resolved] = conflicts.recheck(state, domain, ctx())
+    assert (resolved.kind, resolved.resolution) == ("profile", "changed")
+
+
+def test_stale_task_reminded_once(domain):
+    state = state_of(task("hotel-1", "hotel", 30), task("taxi-1", "taxi", 50), turns=0)
+    for _ in range(3):
+        state.apply(ev.user("...", None))
+    assert conflicts.stale(state, domain, ctx(stale_after_turns=4), may_ask=True) == []
+    state.apply(ev.user("...", None))
+    detect, remind = conflicts.stale(state, domain, ctx(stale_after_turns=4), may_ask=True)
+    assert detect.kind == "stale" and detect.task_ids == ("hotel-1",) and remind.response == "utter_remind_task"
+    assert conflicts.stale(state, domain, ctx(stale_after_turns=4), may_ask=False) == []
+    state.apply(detect.event(1.0))
+    assert conflicts.stale(state, domain, ctx(stale_after_turns=4), may_ask=True) == []
+
+
+# ===================================================================== context
+
+
+def test_pending_question_is_read_from_the_last_bot_turn():
+    state = state_of(ev.user("hi", None), ev.bot("Shall I book it?", metadata={"expects": "confirm", "task_id": "t-1"}))
+    assert pending_question(state) == Pending("confirm", "t-1", None)
+    state.apply(ev.user("yes", None))
+    assert pending_question(state) is None
+
+
+def test_policy_config_reads_its_section(tmp_path):
+    path = tmp_path / "config.yml"
+    path.write_text("nlu:\n  epochs: 3\npolicies:\n  fallback_threshold: 0.6\n  stale_after_turns: 2\n")
+    config = PolicyConfig.from_file(path)
+    assert config.fallback_threshold == 0.6 and config.stale_after_turns == 2
+    assert PolicyConfig.from_file(tmp_path / "missing.yml") == PolicyConfig()
+    with pytest.raises(ValueError, match="fallback_treshold"):
+        PolicyConfig.from_mapping({"fallback_treshold": 0.5})
