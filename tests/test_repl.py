@@ -4,6 +4,7 @@ It runs the real assistant (domain, dialogue manager, in-process actions, SQLite
 store) over the tiny test model, so it stays fast.
 """
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -22,13 +23,15 @@ def test_chat_in_a_terminal(tiny_model_dir, tmp_path):
         sys.executable, _chat_args(tiny_model_dir, tmp_path),
         cwd=str(ROOT), encoding="utf-8", timeout=120, dimensions=(40, 120),
     )
+    screen = io.StringIO()
+    child.logfile_read = screen  # the whole session, shown if an expectation fails
     try:
         child.expect("you> ")
         child.sendline("/debug")
         child.expect("debug on")
         child.expect("you> ")
         child.sendline("get me a taxi to the airport")
-        child.expect(r"bot> .+")  # the taxi task asks for what it still needs
+        child.expect(r"bot> [^\r\n]+")  # the taxi task asks what it still needs (pexpect regexes are DOTALL)
         child.expect(r"intent: book_taxi")
         child.expect(r"\*task \S+ taxi \[active\]")
         child.expect("you> ")
@@ -40,6 +43,8 @@ def test_chat_in_a_terminal(tiny_model_dir, tmp_path):
         child.sendeof()  # Ctrl-D leaves
         child.expect("bye")
         child.expect(pexpect.EOF)
+    except pexpect.TIMEOUT as exc:
+        raise AssertionError(f"the chat did not show what was expected; screen:\n{screen.getvalue()}") from exc
     finally:
         child.close()
     assert child.exitstatus == 0
