@@ -8,6 +8,7 @@ over the same words. Any string gives a valid parse, never an exception.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -80,18 +81,22 @@ class Parser:
         )
         preds, clause_preds = everything[: len(words)], everything[len(words) :]
         rule_entities = self._rule_entities(clipped)
-        by_message: dict[int, list[tuple[Clause, tuple[str, float]]]] = {}
+        by_message: dict[int, list[tuple[Clause, Any]]] = {}
         for (i, clause), p in zip(flat, clause_preds):
-            by_message.setdefault(i, []).append((clause, p.intent_ranking[0]))
+            by_message.setdefault(i, []).append((clause, p))
 
         parses = []
         for i, (text, pred) in enumerate(zip(originals, preds)):
             if not words[i]:
                 parses.append(Parse(text, IntentPrediction(None, 0.0), [], []))  # type: ignore[arg-type]
                 continue
-            entities = self._merge(clipped[i], pred.entities, rule_entities[i])
             ranking = [IntentPrediction(name, conf) for name, conf in pred.intent_ranking]
-            segments = self._segments(clipped[i], by_message.get(i, []), entities)
+            segments = self._segments(clipped[i], by_message.get(i, []), rule_entities[i])
+            if segments:
+                # each request read on its own tags like the training data does
+                entities = [e for s in segments for e in s.entities]
+            else:
+                entities = self._merge(clipped[i], pred.entities, rule_entities[i])
             parses.append(Parse(text, ranking[0], ranking, entities, segments))
         return parses
 
@@ -128,18 +133,31 @@ class Parser:
                     owner.value = r.value
         return sorted(merged, key=lambda e: (e.start, e.end))
 
-    def _segments(self, text: str, clauses, entities: list[ParsedEntity]) -> list[Segment]:
+    def _segments(self, text: str, clauses, rule_entities: list[ParsedEntity]) -> list[Segment]:
         if len(clauses) < 2:
             return []
-        groups = group_clauses([c for c, _ in clauses], [p for _, p in clauses], self.segment_min_confidence)
+        groups = group_clauses(
+            [c for c, _ in clauses], [p.intent_ranking[0] for _, p in clauses], self.segment_min_confidence
+        )
         if len(groups) < 2:
             return []
         segments = []
-        for n, (clause, intent, conf) in enumerate(groups):
+        for n, (span, intent, conf, members) in enumerate(groups):
             # a segment runs up to the next one, so connectives' neighbours keep their entities
             end = groups[n + 1][0].start if n + 1 < len(groups) else len(text)
-            inside = [e for e in entities if e.start >= clause.start and e.end <= end]
+            model_entities = [
+                replace(e, start=e.start + clauses[k][0].start, end=e.end + clauses[k][0].start)
+                for k in members
+                for e in clauses[k][1].entities
+            ]
+            rules = [e for e in rule_entities if e.start >= span.start and e.end <= end]
             segments.append(
-                Segment(text[clause.start : clause.end], clause.start, clause.end, IntentPrediction(intent, conf), inside)
+                Segment(
+                    text[span.start : span.end],
+                    span.start,
+                    span.end,
+                    IntentPrediction(intent, conf),
+                    self._merge(text, model_entities, rules),
+                )
             )
         return segments

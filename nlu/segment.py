@@ -59,13 +59,17 @@ def _add(clauses: list[Clause], text: str, start: int, end: int) -> None:
 
 def group_clauses(
     clauses: list[Clause], intents: list[tuple[str, float]], min_confidence: float
-) -> list[tuple[Clause, str, float]]:
-    """Join clauses into requests: a new request starts at a confident clause with a new intent."""
+) -> list[tuple[Clause, str, float, list[int]]]:
+    """Join clauses into requests: a new request starts at a confident clause with a new intent.
+
+    Each request is (span, intent, confidence, indices of its clauses).
+    """
     groups: list[list] = []
-    for clause, (intent, conf) in zip(clauses, intents):
+    for index, (clause, (intent, conf)) in enumerate(zip(clauses, intents)):
         if groups and (conf < min_confidence or intent == groups[-1][1]):
             start = groups[-1][0]
             groups[-1][0] = Clause(start.start, clause.end, "")
+            groups[-1][3].append(index)
             continue
-        groups.append([clause, intent, conf])
-    return [(c, i, p) for c, i, p in groups]
+        groups.append([clause, intent, conf, [index]])
+    return [(c, i, p, members) for c, i, p, members in groups]
