@@ -245,7 +245,7 @@ class Assistant:
 
         data = Path(data_dir) if data_dir is not None else default_data_dir()
         domain = load_domain(data / "domain.yml")
-        config = PolicyConfig.from_file(data / "config.yml")
+        config = load_policy_config(data / "config.yml")
         if parser is None:
             from nlu.parser import Parser
 
@@ -259,6 +259,20 @@ class Assistant:
         else:
             runner = make_action_runner(actions_module=actions_module or _actions_module(data))
         return cls(parser, domain, create_store(store_url), runner, config=config, **options)
+
+
+def load_policy_config(path: str | Path) -> PolicyConfig:
+    """The ``policies:`` section of an assistant config file; defaults when the file or section is absent."""
+    import yaml
+
+    path = Path(path)
+    if not path.exists():
+        return PolicyConfig()
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    section = raw.get("policies") if isinstance(raw, dict) else None
+    if section is not None and not isinstance(section, dict):
+        raise ValueError(f"{path}: policies must be a mapping of setting: value")
+    return PolicyConfig.from_mapping(section, where=f"{path}: policies")
 
 
 def _actions_module(data_dir: Path) -> str:

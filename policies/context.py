@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-import yaml
 
 from assistant import events as ev
 
@@ -49,18 +47,6 @@ class PolicyConfig:
                 raise ValueError(f"{where}: {name} must be a number, not {value!r}")
             out[name] = kind(value)
         return cls(**out)
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> PolicyConfig:
-        """The ``policies:`` section of an assistant config file; defaults when the file or section is absent."""
-        path = Path(path)
-        if not path.exists():
-            return cls()
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        section = raw.get("policies") if isinstance(raw, dict) else None
-        if section is not None and not isinstance(section, dict):
-            raise ValueError(f"{path}: policies must be a mapping of setting: value")
-        return cls.from_mapping(section, where=f"{path}: policies")
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import http.server
-import os
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -16,6 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from action_server import TESTS, action_servers, free_port  # noqa: E402
 
 from assistant.actions import (
     ActionError,
@@ -28,8 +27,6 @@ from assistant.actions import (
     make_action_runner,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-TESTS = Path(__file__).resolve().parent
 TIMEOUT_S = 0.5
 
 SLOTS = [
@@ -105,67 +102,12 @@ BOOKINGS = {
 # --- the servers ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ActionServer:
-    """`python -m rasa_sdk --actions <module> -p <port>` as a subprocess (its own process group)."""
-
-    def __init__(self, module: str, log_path: Path, pythonpath: list[Path] = ()):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        env = dict(os.environ, SANIC_HOST="127.0.0.1", ACTION_SERVER_SANIC_WORKERS="1",
-                   PYTHONPATH=os.pathsep.join([str(ROOT), *map(str, pythonpath), os.environ.get("PYTHONPATH", "")]))
-        self._log = open(log_path, "wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", module, "-p", str(self.port)],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-
-    def wait_healthy(self, deadline_s: float = 60.0) -> None:
-        end = time.monotonic() + deadline_s
-        while time.monotonic() < end:
-            if self.process.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1.0).json() == {"status": "ok"}:
-                    return
-            except (httpx.HTTPError, ValueError):
-                pass
-            time.sleep(0.1)
-        self.stop()
-        pytest.fail(f"action server did not come up on {self.url}:\n{self.log_path.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # Sanic's manager stops its worker processes on SIGTERM
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self._log.close()
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     """Both servers of this module, started together: the default actions and the misbehaving ones."""
-    logs = tmp_path_factory.mktemp("action_servers")
-    started = {
-        "default": ActionServer("data.actions", logs / "default.log"),
-        "test": ActionServer("actions_for_tests", logs / "test.log", pythonpath=[TESTS]),
-    }
-    try:
-        for server in started.values():
-            server.wait_healthy()
+    with action_servers(tmp_path_factory.mktemp("action_servers"), pythonpath=[TESTS],
+                        default="data.actions", test="actions_for_tests") as started:
         yield started
-    finally:
-        for server in started.values():
-            server.stop()
 
 
 @pytest.fixture(scope="module")

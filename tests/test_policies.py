@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from parses import said, several  # noqa: E402
 
 from assistant import events as ev  # noqa: E402
+from assistant.agent import load_policy_config  # noqa: E402
 from assistant.domain import load_domain  # noqa: E402
 from assistant.state import DialogueState  # noqa: E402
 from policies import conflicts, cues, fallback, slot_policy, task_policy  # noqa: E402
@@ -395,8 +396,8 @@ def test_pending_question_is_read_from_the_last_bot_turn():
 def test_policy_config_reads_its_section(tmp_path):
     path = tmp_path / "config.yml"
     path.write_text("nlu:\n  epochs: 3\npolicies:\n  fallback_threshold: 0.6\n  stale_after_turns: 2\n")
-    config = PolicyConfig.from_file(path)
+    config = load_policy_config(path)
     assert config.fallback_threshold == 0.6 and config.stale_after_turns == 2
-    assert PolicyConfig.from_file(tmp_path / "missing.yml") == PolicyConfig()
+    assert load_policy_config(tmp_path / "missing.yml") == PolicyConfig()
     with pytest.raises(ValueError, match="fallback_treshold"):
         PolicyConfig.from_mapping({"fallback_treshold": 0.5})
