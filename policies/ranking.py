@@ -1,0 +1,400 @@
+"""Profile-aware ranking of candidate items, with the reasons that drove the choice.
+
+Pure: candidates (already retrieved, each with its similarity to the user's words) and a profile in,
+an ordered :class:`Ranking` out. The steps:
+
+1. **hard filter** (:func:`violations`): the task's required values, the user's diets and
+   accessibility needs, the budget ceiling, and never an item the user turned down;
+2. **features** (:data:`FEATURES`) per candidate: profile affinity per attribute group (soft
+   preferences, faded with time), similarity, popularity, and whether it is in the area the user is
+   staying in (a fact shared by the hotel task);
+3. **score** = the bandit's learnt weights . features (+ an exploration bonus, see
+   :mod:`policies.bandit`), minus a diversity penalty for resemblance to items already suggested in
+   this conversation ("something else");
+4. **reasons**: the largest positive contributions ``weight_i * feature_i`` of the top item, each
+   as :class:`Reason` with the words to say it.
+
+Catalogue attribute conventions this module reads (flat ``attributes`` dict, MultiWOZ names):
+``food``, ``area``, ``pricerange`` (cheap / moderate / expensive), ``type``, ``stars``, ``parking``,
+``internet``; ``features``: a list of tags (``spicy``, ``loud``, ``live music``, ``wheelchair access``);
+``diets``: the diets a place caters for, taken as complete when present; a boolean under a diet or
+need name (``vegetarian: false``, ``wheelchair_access: false``) says it outright. Otherwise a diet is
+broken by a clash word in the food (``steakhouse`` for a vegetarian, as the conflict policy judges
+it; always) or in the name (unless the item says it caters for the diet), and an unknown
+accessibility counts as no objection.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+
+from assistant.profile.describe import feature_clause, value_words
+from assistant.profile.model import (
+    DEFAULT_HALF_LIFE,
+    FACT_MAX_AGE,
+    UserProfile,
+    attribute_value,
+    item_pairs,
+    item_values,
+    price_rank,
+)
+from policies import bandit
+from policies.bandit import BanditState
+from policies.conflicts import DIET_CLASHES, DIET_SYNONYMS
+
+__all__ = [
+    "FEATURES",
+    "PRIOR_WEIGHTS",
+    "RankingSettings",
+    "Candidate",
+    "Reason",
+    "Ranked",
+    "Excluded",
+    "Ranking",
+    "initial_state",
+    "new_user_state",
+    "model_for",
+    "violations",
+    "candidate_features",
+    "rank",
+    "learn",
+    "reasons_sentence",
+]
+
+#: The score features, in the bandit's order. ``bias`` lets the model learn the base acceptance rate.
+FEATURES = ("bias", "pref_food", "pref_type", "pref_area", "pref_price", "pref_feature", "pref_other",
+            "similarity", "popularity", "near_stay")
+#: Weights before any feedback: taste first, then what the user asked for, then the crowd.
+PRIOR_WEIGHTS = {"bias": 0.0, "pref_food": 1.0, "pref_type": 1.0, "pref_area": 0.6, "pref_price": 0.6,
+                 "pref_feature": 0.8, "pref_other": 0.4, "similarity": 1.0, "popularity": 0.5, "near_stay": 0.4}
+_GROUPS = {"pref_food": ("food",), "pref_type": ("type",), "pref_area": ("area",), "pref_price": ("pricerange",),
+           "pref_feature": ("feature",), "pref_other": ("stars", "parking", "internet")}
+# a diet is served by places that cater for any of these
+_SATISFIES = {"vegetarian": {"vegetarian", "vegan"}, "pescatarian": {"pescatarian", "vegetarian", "vegan"}}
+_TASKS = ("restaurant", "hotel", "attraction", "taxi", "train")
+
+
+@dataclass(frozen=True)
+class RankingSettings:
+    alpha: float = 0.1  # exploration bonus (0: pure exploitation)
+    half_life: float | None = DEFAULT_HALF_LIFE  # soft preferences fade by half in this many seconds
+    diversity: float = 0.6  # penalty per unit of resemblance to an item already suggested
+    max_reasons: int = 2
+    min_contribution: float = 0.1  # smaller contributions are not worth saying ("it's popular" at 0.1)
+    prior_strength: float = 1.0  # how many observations the prior weights are worth (global model)
+    user_strength: float = 3.0  # how many observations the global model is worth to one user
+    fact_max_age: float = FACT_MAX_AGE["area"]  # the hotel's area older than this is ignored
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    kind: str = ""
+    name: str = ""
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    popularity: float = 0.0  # [0, 1] (larger values are scaled by the largest among the candidates)
+    similarity: float = 0.0  # to the user's own words, [0, 1] (negative cosines count as 0)
+
+    @classmethod
+    def of(cls, item: Any) -> "Candidate":
+        """From a dict, a catalogue item, or a retrieval hit: ``(item, similarity)`` or an object with
+        ``.item`` and ``.similarity`` (``assistant.recommender``'s)."""
+        if isinstance(item, Candidate):
+            return item
+        similarity = None
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], (int, float)):
+            item, similarity = item
+        elif not isinstance(item, Mapping) and getattr(item, "id", None) is None and hasattr(item, "item"):
+            item, similarity = item.item, getattr(item, "similarity", None)
+        get = item.get if isinstance(item, Mapping) else (lambda key, default=None: getattr(item, key, default))
+        if get("id") is None:
+            raise ValueError(f"a candidate needs an id: {item!r}")
+        if similarity is None:
+            similarity = get("similarity", get("score", 0.0)) or 0.0
+        attributes = get("attributes") or {}
+        return cls(str(get("id")), str(get("kind") or ""), str(get("name") or ""), attributes,
+                   float(get("popularity", 0.0) or 0.0), float(similarity))
+
+
+@dataclass(frozen=True)
+class Reason:
+    feature: str
+    value: Any  # the attribute value behind it ("indian", "north"), or the feature's value
+    contribution: float
+    words: str  # "you liked Indian food before"
+    attribute: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"feature": self.feature, "value": self.value, "contribution": round(self.contribution, 6),
+                "words": self.words, "attribute": self.attribute}
+
+
+@dataclass(frozen=True)
+class Ranked:
+    candidate: Candidate
+    score: float  # expected + bonus - penalty: what the order is by
+    expected: float  # learnt weights . features
+    bonus: float  # exploration
+    penalty: float  # diversity
+    features: Mapping[str, float]
+    contributions: Mapping[str, float]
+    reasons: tuple[Reason, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.candidate.id, "name": self.candidate.name, "kind": self.candidate.kind,
+                "score": self.score, "expected": self.expected, "bonus": self.bonus, "penalty": self.penalty,
+                "features": dict(self.features), "contributions": dict(self.contributions),
+                "reasons": [r.to_dict() for r in self.reasons]}
+
+
+class Excluded(NamedTuple):
+    candidate: Candidate
+    why: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    items: tuple[Ranked, ...]
+    excluded: tuple[Excluded, ...]
+
+    @property
+    def top(self) -> Ranked | None:
+        return self.items[0] if self.items else None
+
+
+# ----------------------------------------------------------------------------- bandit models
+
+
+def initial_state(settings: RankingSettings = RankingSettings()) -> BanditState:
+    """The global model before any feedback: the prior weights."""
+    return bandit.new_state(FEATURES, PRIOR_WEIGHTS, settings.prior_strength)
+
+
+def new_user_state(settings: RankingSettings = RankingSettings()) -> BanditState:
+    """A user's own observations, none yet (its prior is replaced by the global model in :func:`model_for`)."""
+    return bandit.new_state(FEATURES, None, settings.user_strength)
+
+
+def model_for(global_state: BanditState, user_state: BanditState | None,
+              settings: RankingSettings = RankingSettings()) -> BanditState:
+    """The model to rank with for one user: their observations on top of the global model."""
+    return bandit.personalise(global_state, user_state, settings.user_strength)
+
+
+def learn(global_state: BanditState, user_state: BanditState | None, ranked: Ranked, accepted: bool,
+          settings: RankingSettings = RankingSettings()) -> tuple[BanditState, BanditState]:
+    """Both models after the user accepted (reward 1) or turned down (0) a suggestion."""
+    reward = 1.0 if accepted else 0.0
+    user_state = user_state if user_state is not None else new_user_state(settings)
+    return bandit.update(global_state, ranked.features, reward), bandit.update(user_state, ranked.features, reward)
+
+
+# ----------------------------------------------------------------------------- hard filter
+
+
+def _flag(attributes: Mapping[str, Any], name: str) -> bool | None:
+    """An explicit yes/no for a diet or need: ``vegetarian: false``, ``wheelchair_access: "no"``."""
+    under = name.replace(" ", "_")
+    for key in (name, under, f"{under}_options", f"{name} options", f"{under}_friendly"):
+        value = attributes.get(key)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("yes", "no", "true", "false"):
+            return value.strip().lower() in ("yes", "true")
+    return None
+
+
+def _serves_food(candidate: Candidate) -> bool:
+    return candidate.kind in ("", "restaurant") or bool(item_values(candidate.attributes, "food"))
+
+
+def _diet_ok(candidate: Candidate, diet: str) -> bool:
+    if not _serves_food(candidate):
+        return True  # a museum does not break anyone's diet
+    attributes = candidate.attributes
+    words = DIET_CLASHES.get(diet, ())
+    if any(word in food for word in words for food in item_values(attributes, "food")):
+        return False  # a steakhouse is never offered to a vegetarian, whatever its menu lists
+    offered = attributes.get("diets", attributes.get("diet"))
+    if offered is not None:
+        offered = offered if isinstance(offered, (list, tuple, set, frozenset)) else [offered]
+        names = {DIET_SYNONYMS.get(v, v) for v in (attribute_value(o) for o in offered) if v}
+        return bool(names & _SATISFIES.get(diet, {diet}))
+    flag = _flag(attributes, diet)
+    if flag is not None:
+        return flag
+    name = candidate.name.lower()
+    return not any(word in name for word in words)  # "Smokehouse Joe's", unless the item says otherwise
+
+
+def _need_ok(candidate: Candidate, need: str) -> bool:
+    attributes = candidate.attributes
+    listed = attributes.get("accessibility")
+    if isinstance(listed, (list, tuple, set, frozenset)):
+        return need in {attribute_value(v) for v in listed}
+    flag = _flag(attributes, need)
+    if flag is None and need == "wheelchair access":
+        flag = _flag(attributes, "wheelchair accessible")
+        flag = _flag(attributes, "wheelchair") if flag is None else flag
+    return flag is not False
+
+
+def _required_ok(candidate: Candidate, attribute: str, wanted: Any) -> bool:
+    prefix, sep, rest = attribute.partition("-")
+    if sep and prefix in _TASKS:
+        attribute = rest
+    wanted_values = wanted if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted]
+    wanted_values = {attribute_value(v) for v in wanted_values} - {None}
+    if not wanted_values:
+        return True  # "dontcare"
+    return bool(wanted_values & set(item_values(candidate.attributes, attribute)))
+
+
+def violations(candidate: Any, profile: UserProfile, required: Mapping[str, Any] | None = None) -> list[str]:
+    """Why a candidate may not be suggested to this user (empty: it may)."""
+    return _violations(Candidate.of(candidate), profile, required, profile.rejected_ids)
+
+
+def _violations(candidate: Candidate, profile: UserProfile, required: Mapping[str, Any] | None,
+                rejected: frozenset[str]) -> list[str]:
+    out = []
+    if candidate.id in rejected:
+        out.append("turned down before")
+    for attribute, wanted in (required or {}).items():
+        if not _required_ok(candidate, attribute, wanted):
+            out.append(f"not {attribute}={wanted}")
+    out += [f"no {diet} food" for diet in profile.constraints.diet if not _diet_ok(candidate, diet)]
+    out += [f"no {need}" for need in profile.constraints.accessibility if not _need_ok(candidate, need)]
+    ceiling = price_rank(profile.constraints.budget_max)
+    price = price_rank(candidate.attributes.get("pricerange"))
+    if ceiling is not None and price is not None and price > ceiling:
+        out.append(f"over budget ({candidate.attributes.get('pricerange')} > {profile.constraints.budget_max})")
+    return out
+
+
+# ----------------------------------------------------------------------------- features
+
+
+class _Driver(NamedTuple):
+    attribute: str
+    value: str
+
+
+def candidate_features(candidate: Candidate, profile: UserProfile, now: float,
+                       settings: RankingSettings = RankingSettings(), popularity_scale: float = 1.0
+                       ) -> tuple[dict[str, float], dict[str, _Driver]]:
+    """The feature values of one candidate, and for each affinity the attribute value that drove it."""
+    values: dict[str, float] = {"bias": 1.0}
+    drivers: dict[str, _Driver] = {}
+    for name, attributes in _GROUPS.items():
+        scored = [(profile.score(a, v, now, settings.half_life), _Driver(a, v))
+                  for a in attributes for v in item_values(candidate.attributes, a, candidate.kind)]
+        total = max(-1.0, min(1.0, float(sum(s for s, _ in scored))))
+        values[name] = total
+        if scored and total:
+            drivers[name] = max(scored, key=lambda sd: sd[0] * math.copysign(1.0, total))[1]
+    values["similarity"] = max(0.0, min(1.0, candidate.similarity))
+    values["popularity"] = max(0.0, min(1.0, candidate.popularity / popularity_scale))
+    values["near_stay"] = 0.0
+    stay = profile.fact("area")
+    if (stay is not None and stay.source == "hotel" and candidate.kind != "hotel"
+            and now - stay.at <= settings.fact_max_age
+            and attribute_value(stay.value) in item_values(candidate.attributes, "area")):
+        values["near_stay"] = 1.0
+        drivers["near_stay"] = _Driver("area", str(stay.value))
+    return values, drivers
+
+
+def _words(feature: str, driver: _Driver | None) -> str:
+    if feature == "similarity":
+        return "it matches what you asked for"
+    if feature == "popularity":
+        return "it's popular"
+    if driver is None:
+        return feature.replace("_", " ")
+    if feature == "near_stay":
+        return f"it's in the {driver.value}, near your hotel"
+    if feature == "pref_food":
+        return f"you liked {value_words('food', driver.value)} before"
+    if feature == "pref_area":
+        return f"it's in the {driver.value}, an area you like"
+    if feature == "pref_price":
+        return f"it's {driver.value}, the price range you like"
+    if feature == "pref_feature":
+        return f"{feature_clause(driver.value)}, which you like"
+    return f"you like {value_words(driver.attribute, driver.value)}"
+
+
+def _reasons(contributions: Mapping[str, float], features: Mapping[str, float], drivers: Mapping[str, _Driver],
+             settings: RankingSettings) -> tuple[Reason, ...]:
+    positive = sorted(((c, f) for f, c in contributions.items() if f != "bias" and c >= settings.min_contribution),
+                      key=lambda cf: (-cf[0], FEATURES.index(cf[1])))
+    out = []
+    for contribution, feature in positive[: settings.max_reasons]:
+        driver = drivers.get(feature)
+        value = driver.value if driver is not None else round(features[feature], 6)
+        out.append(Reason(feature, value, contribution, _words(feature, driver), driver.attribute if driver else None))
+    return tuple(out)
+
+
+def reasons_sentence(reasons: Sequence[Reason]) -> str:
+    """ "you liked Indian food before, and it's in the north, near your hotel" """
+    words = [r.words for r in reasons]
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + ", and " + words[-1]
+
+
+def _resemblance(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+# ----------------------------------------------------------------------------- ranking
+
+
+def rank(candidates: Iterable[Any], profile: UserProfile, state: BanditState, *, now: float,
+         settings: RankingSettings = RankingSettings(), suggested: Iterable[Any] = (),
+         required: Mapping[str, Any] | None = None) -> Ranking:
+    """Order the candidates for this user; ``state`` is the model to score with (see :func:`model_for`).
+
+    ``suggested`` are the items already offered in this conversation (items, or bare ids): they are
+    not offered again, and what resembles them is pushed down so that "something else" is different.
+    """
+    if tuple(state.features) != FEATURES:
+        state = bandit.resize(state, FEATURES, PRIOR_WEIGHTS)
+    pool = [Candidate.of(c) for c in candidates]
+    shown_ids: set[str] = set()
+    shown_pairs: list[set] = []
+    for item in suggested:
+        if isinstance(item, str):
+            shown_ids.add(item)
+            continue
+        seen = Candidate.of(item)
+        shown_ids.add(seen.id)
+        shown_pairs.append(set(item_pairs(seen.attributes, seen.kind)))
+    scale = max([1.0] + [c.popularity for c in pool])
+    weights = bandit.theta(state)
+    rejected = profile.rejected_ids
+    ranked: list[Ranked] = []
+    excluded: list[Excluded] = []
+    done: set[str] = set()
+    for candidate in pool:
+        if candidate.id in done:
+            continue  # the same item retrieved twice
+        done.add(candidate.id)
+        why = _violations(candidate, profile, required, rejected)
+        if candidate.id in shown_ids:
+            why.append("already suggested")
+        if why:
+            excluded.append(Excluded(candidate, tuple(why)))
+            continue
+        values, drivers = candidate_features(candidate, profile, now, settings, scale)
+        result = bandit.score(state, values, settings.alpha, weights)
+        pairs = set(item_pairs(candidate.attributes, candidate.kind))
+        penalty = settings.diversity * max([_resemblance(pairs, p) for p in shown_pairs] + [0.0])
+        ranked.append(Ranked(candidate, result.total - penalty, result.expected, result.bonus, penalty, values,
+                             result.contributions, _reasons(result.contributions, values, drivers, settings)))
+    ranked.sort(key=lambda r: (-r.score, -r.candidate.popularity, r.candidate.id))
+    return Ranking(tuple(ranked), tuple(excluded))
