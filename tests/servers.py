@@ -86,8 +86,29 @@ def _stop(process: subprocess.Popen | None, sig: int) -> None:
         process.wait(timeout=10)
 
 
+class _Server:
+    """A throwaway server as a context manager: started on enter, always stopped (also when start fails)."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
 @dataclass
-class PostgresServer:
+class PostgresServer(_Server):
     """``with PostgresServer() as pg: pg.new_database()`` gives a DSN to an empty database."""
 
     bin_dir: Path
@@ -110,17 +131,6 @@ class PostgresServer:
 
     def dsn(self, dbname: str = "postgres") -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{dbname}"
-
-    def __enter__(self) -> "PostgresServer":
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     def _owner(self) -> str | None:
         if os.geteuid() != 0:
@@ -193,7 +203,7 @@ class PostgresServer:
 
 
 @dataclass
-class RedisServer:
+class RedisServer(_Server):
     """``with RedisServer() as r: r.url`` — a redis-server with no persistence on a free port."""
 
     port: int = 0
@@ -213,17 +223,6 @@ class RedisServer:
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
-
-    def __enter__(self) -> "RedisServer":
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     def start(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="redistest-"))

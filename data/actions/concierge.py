@@ -176,6 +176,16 @@ class BookHotel(BookingAction):
                 f"Reference: {reference}.")
 
 
+def _timing(d: dict[str, Any], task: str) -> str:
+    """'leaving at 17:00', 'arriving by 09:00', or both, from the task's leaveat/arriveby slots."""
+    parts = []
+    if f"{task}-leaveat" in d:
+        parts.append(f"leaving at {d[f'{task}-leaveat']}")
+    if f"{task}-arriveby" in d:
+        parts.append(f"arriving by {d[f'{task}-arriveby']}")
+    return ", ".join(parts)
+
+
 class BookTaxi(BookingAction):
     task = "taxi"
     required = {"taxi-departure": as_text, "taxi-destination": as_text}
@@ -185,8 +195,7 @@ class BookTaxi(BookingAction):
         return "action_book_taxi"
 
     def confirmation(self, d: dict[str, Any], reference: str) -> str:
-        when = ", ".join(([f"leaving at {d['taxi-leaveat']}"] if "taxi-leaveat" in d else [])
-                         + ([f"arriving by {d['taxi-arriveby']}"] if "taxi-arriveby" in d else []))
+        when = _timing(d, "taxi")
         return (f"A taxi from {d['taxi-departure']} to {d['taxi-destination']}, {when}, is booked. "
                 f"Reference: {reference}.")
 
@@ -201,8 +210,7 @@ class BookTrain(BookingAction):
         return "action_book_train"
 
     def confirmation(self, d: dict[str, Any], reference: str) -> str:
-        when = ", ".join(([f"leaving at {d['train-leaveat']}"] if "train-leaveat" in d else [])
-                         + ([f"arriving by {d['train-arriveby']}"] if "train-arriveby" in d else []))
+        when = _timing(d, "train")
         return (f"{_plural(d['train-bookpeople'], 'ticket')} booked on the train from {d['train-departure']} "
                 f"to {d['train-destination']} on {day_text(d['train-day'])}, {when}. Reference: {reference}.")
 
