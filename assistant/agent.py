@@ -33,6 +33,9 @@ from policies.context import PolicyConfig
 if TYPE_CHECKING:
     from assistant.actions.bridge import ActionRunner
     from assistant.domain import Domain
+    from assistant.profile.session import UserContext
+    from assistant.profile.store import ProfileStore
+    from assistant.recommender.service import Recommender
     from assistant.stores.base import TrackerStore
 
 logger = logging.getLogger(__name__)
@@ -40,6 +43,7 @@ logger = logging.getLogger(__name__)
 SORRY = "Sorry, something went wrong on my side. Could you say that again?"
 BUSY = "Sorry, I'm still busy with your previous message. Please try again in a moment."
 PAYLOAD_EXTRACTOR = "payload"
+SENDERS_NAMESPACE = "user_senders"  # kv: user id -> the conversations of that user (for forget-me)
 # Rasa's payload syntax, which skips the NLU: /intent or /intent{"entity": "value"}
 _PAYLOAD = re.compile(r"^\s*/([A-Za-z_][\w\-]*)\s*(\{.*\})?\s*$", re.DOTALL)
 
@@ -91,7 +95,11 @@ class Assistant:
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
         state_cache: int = 1024,
+        recommender: Recommender | None = None,
+        profiles: ProfileStore | None | bool = True,
     ) -> None:
+        """``profiles``: where user profiles live (True: beside the conversations, in the tracker
+        store's key/value table; None or False: no profiles, nothing personal is kept)."""
         from assistant.stores import InMemoryTrackerStore
         from assistant.stores.locks import ConversationLocks
 
@@ -100,15 +108,26 @@ class Assistant:
         self.store = store if store is not None else InMemoryTrackerStore()
         self.action_runner = action_runner
         self.locks = locks if locks is not None else ConversationLocks(timeout=60.0)
-        self.dm = DialogueManager(domain, action_runner, config, rng, clock)
+        self.dm = DialogueManager(domain, action_runner, config, rng, clock, recommender=recommender)
+        self.recommender = recommender
+        if profiles is True:
+            from assistant.profile.store import ProfileStore
+
+            profiles = ProfileStore.on(self.store)
+        self.profiles: ProfileStore | None = profiles or None
         self._cache_size = state_cache
         self._cache: OrderedDict[str, tuple[int, DialogueState]] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     # ------------------------------------------------------------ the door
     def handle(self, sender_id: str, text: Any, metadata: Mapping[str, Any] | None = None, *,
-               input_channel: str | None = None) -> list[dict[str, Any]]:
-        """Bot messages for one user message, in Rasa's REST shape (``[]`` is a valid answer)."""
+               input_channel: str | None = None, user_id: str | None = None) -> list[dict[str, Any]]:
+        """Bot messages for one user message, in Rasa's REST shape (``[]`` is a valid answer).
+
+        ``user_id`` is the person behind the conversation, whose profile the turn reads and updates
+        (default: the sender id). Only a channel that knows who the user is sets it (the REPL's
+        ``--user``, a replayed dialogue, an authenticated web user): never from what a client claims.
+        """
         if not isinstance(sender_id, str) or not sender_id:
             raise ValueError(f"sender_id must be a non-empty string, not {sender_id!r}")
         text = _as_text(text)
@@ -122,7 +141,7 @@ class Assistant:
         try:
             parse = self.parse(text)
             with ticket:
-                return self._turn(sender_id, text, parse, metadata, input_channel)
+                return self._turn(sender_id, text, parse, metadata, input_channel, user_id)
         except LockTimeout:
             logger.warning("conversation %s stayed locked; message not handled", sender_id)
             return [{"recipient_id": sender_id, "text": BUSY}]
@@ -133,9 +152,10 @@ class Assistant:
             _release(ticket)
 
     async def ahandle(self, sender_id: str, text: Any, metadata: Mapping[str, Any] | None = None, *,
-                      input_channel: str | None = None) -> list[dict[str, Any]]:
+                      input_channel: str | None = None, user_id: str | None = None) -> list[dict[str, Any]]:
         """``handle`` for async front ends: runs on a worker thread, the event loop stays free."""
-        return await asyncio.to_thread(self.handle, sender_id, text, metadata, input_channel=input_channel)
+        return await asyncio.to_thread(self.handle, sender_id, text, metadata, input_channel=input_channel,
+                                       user_id=user_id)
 
     def parse(self, text: str) -> Parse:
         """A payload (``/intent{...}``) as is, else the parser's reading; never raises."""
@@ -149,10 +169,12 @@ class Assistant:
             return Parse(text, IntentPrediction(None, 0.0), [], [])  # type: ignore[arg-type]
 
     def _turn(self, sender_id: str, text: str, parse: Parse, metadata: Mapping[str, Any] | None,
-              input_channel: str | None) -> list[dict[str, Any]]:
+              input_channel: str | None, user_id: str | None = None) -> list[dict[str, Any]]:
         count, state = self._load(sender_id)
+        user_id = user_id if isinstance(user_id, str) and user_id else sender_id
+        user = self.user_context(user_id)
         try:
-            turn = self.dm.handle(state, parse, metadata=metadata, input_channel=input_channel)
+            turn = self.dm.handle(state, parse, metadata=metadata, input_channel=input_channel, user=user)
             self.store.append(sender_id, turn.events)
         except Exception:
             self._forget(sender_id)
@@ -160,7 +182,59 @@ class Assistant:
             self._save_apology(sender_id, text, parse, metadata, input_channel)
             return [{"recipient_id": sender_id, "text": SORRY}]
         self._remember(sender_id, count + len(turn.events), state)
+        if user is not None:
+            self._after_turn(user, sender_id)
         return [message.to_rasa(sender_id) for message in turn.messages]
+
+    # ------------------------------------------------------------ the user behind the conversation
+    def user_context(self, user_id: str) -> UserContext | None:
+        """The user's profile and ranking model for a turn; None without a profile store, or when the
+        stored profile cannot be read (then nothing is personalised, and nothing overwrites it)."""
+        if self.profiles is None:
+            return None
+        from assistant.profile.session import UserContext
+
+        settings = self.recommender.settings if self.recommender is not None else None
+        try:
+            return UserContext.load(self.profiles, user_id, self.dm.clock(), settings)
+        except Exception:
+            logger.exception("cannot read the profile of %s; this turn goes without it", user_id)
+            return None
+
+    def profile(self, user_id: str):
+        """The stored profile of ``user_id`` (an empty one when there is none)."""
+        context = self.user_context(user_id)
+        if context is None:
+            raise RuntimeError("this assistant keeps no profiles")
+        return context.profile
+
+    def _after_turn(self, user: UserContext, sender_id: str) -> None:
+        assert self.profiles is not None
+        try:
+            if user.forget:
+                self.forget_user(user.user_id, sender_id)
+                return
+            user.save(self.profiles)
+            if user.user_id != sender_id:
+                senders = self.profiles.kv.get(SENDERS_NAMESPACE, user.user_id) or []
+                if sender_id not in senders:
+                    self.profiles.kv.put(SENDERS_NAMESPACE, user.user_id, [*senders, sender_id])
+        except Exception:
+            logger.exception("could not save the profile of %s", user.user_id)
+
+    def forget_user(self, user_id: str, sender_id: str | None = None):
+        """Erase the user's profile, learnt choices and conversations; returns what was erased."""
+        if self.profiles is None:
+            raise RuntimeError("this assistant keeps no profiles")
+        senders = list(self.profiles.kv.get(SENDERS_NAMESPACE, user_id) or [])
+        if sender_id is not None:
+            senders.append(sender_id)
+        forgotten = self.profiles.forget(user_id, self.store, senders)
+        self.profiles.kv.delete(SENDERS_NAMESPACE, user_id)
+        for sender in forgotten.conversations:
+            self._forget(sender)
+        logger.info("forgot user %s: %s", user_id, " ".join(forgotten.sentences()))
+        return forgotten
 
     def _save_apology(self, sender_id: str, text: str, parse: Parse, metadata: Mapping[str, Any] | None,
                       input_channel: str | None) -> None:
@@ -258,7 +332,28 @@ class Assistant:
             runner = make_action_runner(url=action_endpoint)
         else:
             runner = make_action_runner(actions_module=actions_module or _actions_module(data))
+        if "recommender" not in options:
+            options["recommender"] = load_recommender(data, domain)
         return cls(parser, domain, create_store(store_url), runner, config=config, **options)
+
+
+def load_recommender(data_dir: Path, domain: Domain) -> Recommender | None:
+    """The recommender over ``<data_dir>/catalogue`` for the kinds the domain's tasks recommend; None
+    when the assistant has no catalogue."""
+    from assistant.paths import cache_dir
+    from assistant.recommender.service import Recommender
+
+    kinds = {t.recommend for t in domain.tasks.values() if t.recommend}
+    folder = data_dir / "catalogue"
+    if not kinds or not folder.is_dir():
+        return None
+    # files are named after their kind (restaurants.jsonl, hotels.csv, attractions-extra.jsonl); other
+    # files there (the train timetable) are not catalogue items
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jsonl", ".csv")
+                   and any(p.name.lower().startswith(kind) for kind in kinds))
+    if not files:
+        return None
+    return Recommender.from_folder(files, kinds, embeddings_dir=cache_dir() / "embeddings")
 
 
 def load_policy_config(path: str | Path) -> PolicyConfig:

@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 
 from assistant import events as ev
 from assistant.actions.bridge import CRASHED, NOT_FOUND, ActionError, ActionFailed
-from assistant.nlg import BotMessage, NaturalLanguageGenerator
+from assistant.nlg import BotMessage, NaturalLanguageGenerator, inline_sentence
 from assistant.state import ACTIVE
-from policies import conflicts, fallback, slot_policy, task_policy
+from policies import conflicts, fallback, recommend_policy, slot_policy, task_policy
 from policies.context import PolicyConfig, Request, TurnContext, pending_question
 from policies.cues import yes_or_no
 from policies.decisions import (
@@ -43,22 +43,30 @@ from policies.decisions import (
     OFFER,
     RETRY,
     SLOT,
+    SUGGESTION,
     WHICH_TASK,
     CancelTask,
     CompleteTask,
     Decision,
     DetectConflict,
+    Feedback,
+    ForgetUser,
+    Recommend,
     ResolveConflict,
     ResumeTask,
     RunAction,
     SayText,
+    SetSlot,
     StartTask,
     Utter,
 )
+from policies.index import REQUESTED_SLOT, index
 
 if TYPE_CHECKING:
     from assistant.actions.bridge import ActionRunner
     from assistant.domain import Domain
+    from assistant.profile.session import UserContext
+    from assistant.recommender.service import Recommender
     from assistant.state import DialogueState, Task
     from nlu.types import Parse
 
@@ -87,9 +95,11 @@ class DialogueManager:
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.time,
         channel: str | None = None,
+        recommender: Recommender | None = None,
     ) -> None:
         self.domain = domain
         self.action_runner = action_runner
+        self.recommender = recommender
         self.config = config or PolicyConfig()
         self.clock = clock
         self.nlg = NaturalLanguageGenerator(domain, rng, channel)
@@ -110,8 +120,10 @@ class DialogueManager:
         metadata: Mapping[str, Any] | None = None,
         input_channel: str | None = None,
         message_id: str | None = None,
+        user: UserContext | None = None,
     ) -> Turn:
-        run = _TurnRun(self, state)
+        """``user`` (the user's profile and ranking model) is updated in place: the caller saves it."""
+        run = _TurnRun(self, state, user)
         run.run(parse, metadata, input_channel, message_id)
         return Turn(run.events, run.messages)
 
@@ -119,9 +131,12 @@ class DialogueManager:
 class _TurnRun:
     """The bookkeeping of one turn: events so far, messages so far, what happened to which task."""
 
-    def __init__(self, dm: DialogueManager, state: DialogueState) -> None:
+    def __init__(self, dm: DialogueManager, state: DialogueState, user: UserContext | None = None) -> None:
         self.dm = dm
         self.state = state
+        self.user = user
+        self.parse: Parse | None = None
+        self.rejected_for: list[str] = []  # why the user turned down a suggestion this turn ("price")
         self.domain = dm.domain
         self.events: list[dict] = []
         self.messages: list[BotMessage] = []
@@ -147,6 +162,14 @@ class _TurnRun:
                 self.say(self.dm.nlg.say(decision), decision.task_id, decision.expects)
             elif isinstance(decision, RunAction):
                 self.run_action(decision)
+            elif isinstance(decision, Recommend):
+                self.recommend(decision)
+            elif isinstance(decision, Feedback):
+                self.feedback(decision)
+            elif isinstance(decision, ForgetUser):
+                self.quiet = True  # the conversation is about to be erased: no more questions in it
+                if self.user is not None:
+                    self.user.forget = True
             else:
                 self.record(decision.event(self.dm.clock()))
                 if isinstance(decision, StartTask):
@@ -178,6 +201,7 @@ class _TurnRun:
     def run(self, parse: Parse, metadata: Mapping[str, Any] | None, input_channel: str | None,
             message_id: str | None) -> None:
         ctx = TurnContext(self.dm.config, datetime.fromtimestamp(self.dm.clock()), pending_question(self.state))
+        self.parse = parse
         self.record(ev.user(parse.text, parse, input_channel, metadata, message_id, timestamp=self.dm.clock()))
         if parse.intent.name == RESTART_INTENT:
             self.record(ev.action("action_restart", policy="dialogue_manager", confidence=1.0,
@@ -192,6 +216,7 @@ class _TurnRun:
             self.apply(conflicts.recheck(self.state, self.domain, ctx))
             return
         requests = Request.from_parse(parse)
+        self.learn_from(requests)
         if ctx.pending is not None and requests:
             answer = self.answer(requests[0], ctx)
             if answer is not None:
@@ -205,6 +230,12 @@ class _TurnRun:
         """Decisions settling the question asked last, or None when the request does not answer it."""
         pending = ctx.pending
         state, domain = self.state, self.domain
+        if pending is not None and pending.expects == SUGGESTION and request.intent != "cancel_task":
+            owner = state.task(pending.task_id) if pending.task_id else None
+            serving = domain.task_for_intent(request.intent)
+            if serving is None or (owner is not None and serving.name == owner.type):
+                return recommend_policy.answer(pending, state, request, domain)
+            return None
         if pending is None or request.intent == "cancel_task" or domain.task_for_intent(request.intent):
             return None
         if pending.expects in (CONFIRM, OFFER, RETRY):
@@ -234,6 +265,8 @@ class _TurnRun:
                 decisions = task_policy.start_or_merge(step, state, domain, announce=not several)
                 self.apply(decisions)
                 started = next((d.task_id for d in decisions if isinstance(d, StartTask)), None)
+                if started:
+                    self.apply(self.carried_over(started))
                 task = state.task(started) if started else state.task_of_type(step.task_type)  # type: ignore[arg-type]
                 if task is not None:
                     served.append(task.id)
@@ -254,7 +287,7 @@ class _TurnRun:
                 decisions = task_policy.preference(step, state, domain)
                 understood = True
             elif step.kind == task_policy.PROFILE:
-                decisions = task_policy.profile(step, state, domain)
+                decisions = self.profile_step(step) if self.user is not None else task_policy.profile(step, state, domain)
                 understood = True
             elif step.kind == task_policy.CHITCHAT:
                 decisions = task_policy.chitchat(step)
@@ -305,12 +338,145 @@ class _TurnRun:
             if task.id in self.resumed and task.id not in self.started:
                 step = [self._resumed(task, d) if isinstance(d, Utter) and d.expects else d for d in step]
             self.apply(step)
-            if self.failed or not any(isinstance(d, RunAction) for d in step):
+            if self.failed or task.is_open:  # asked something, or offered: wait for the user
                 return
 
     def _resumed(self, task: Task, question: Utter) -> Utter:
         return Utter("utter_resume_task", {"task": task_policy.label(self.domain, task)}, task.id,
                      expects=question.expects, conflict=question.conflict, question=question)
+
+    # ------------------------------------------------------------ the user: profile and suggestions
+    def learn_from(self, requests: list[Request]) -> None:
+        """What the message says about the user: stated preferences, chosen values, shared facts."""
+        user = self.user
+        if user is None:
+            return
+        from assistant.profile.updates import apply_entities, apply_statement
+
+        now = self.dm.clock()
+        for request in requests:
+            if not request.entities and request.intent != "inform_preference":
+                continue
+            if request.intent == "inform_preference":
+                user.update(apply_statement(user.profile, request.intent, request.entities, request.text, now))
+                continue
+            serving = self.domain.task_for_intent(request.intent)
+            focused = self.state.focused_task
+            task_type = serving.name if serving is not None else (focused.type if focused is not None else None)
+            user.update(apply_entities(user.profile, task_type, request.entities, now))
+
+    def carried_over(self, task_id: str) -> list[Decision]:
+        """A new task takes what other tasks told about the user: the party size, the day, the area of
+        the hotel (recent facts only; the confirmation shows them, and the user can change them)."""
+        task = self.state.task(task_id)
+        if self.user is None or task is None:
+            return []
+        task_type = self.domain.tasks[task.type]
+        defaults = self.user.profile.defaults_for(task.type, self.dm.clock())
+        if task_type.recommend:  # where the user stays steers suggestions ("near your hotel"), not a filter
+            defaults = {s: v for s, v in defaults.items() if not s.endswith("-area")}
+        return [SetSlot(slot, value, task_id) for slot, value in defaults.items()
+                if slot in task_type.slot_names and task.slots.get(slot) is None]
+
+    def profile_step(self, step: task_policy.Step) -> list[Decision]:
+        """ "What do you know about me?" in plain words; "forget me" erases it all after this turn."""
+        from assistant.profile.describe import describe_profile
+
+        assert self.user is not None
+        if step.request.intent == "forget_me":
+            known = [s for s in index(self.domain).profile_slots if self.state.slots.get(s) is not None]
+            return [SetSlot(s, None) for s in known] + [ForgetUser(), Utter("utter_profile_forgotten")]
+        if self.user.profile.is_empty:
+            return task_policy.profile(step, self.state, self.domain)
+        return [Utter("utter_profile", {"profile": " ".join(describe_profile(self.user.profile, self.dm.clock()))})]
+
+    def query_for(self, task: Task) -> tuple[str | None, list[tuple[int, int]]]:
+        """The user's own words about this task: this turn's request for it, else the last ones used."""
+        parse = self.parse
+        if parse is not None:
+            for request in Request.from_parse(parse):
+                serving = self.domain.task_for_intent(request.intent)
+                if serving is not None and serving.name == task.type:
+                    return request.text, [(e.start, e.end) for e in request.entities]
+        for event in reversed(self.state.events):
+            meta = (event.get("metadata") or {}) if event.get("event") == ev.BOT else {}
+            shown = meta.get("recommendation")
+            if shown and shown.get("task_id") == task.id:
+                return shown.get("query"), []
+        return None, []
+
+    def suggested_ids(self, task: Task) -> list[str]:
+        """Items already suggested in this conversation for this task (not offered twice)."""
+        out = []
+        for event in self.state.events:
+            if event.get("event") == ev.BOT:
+                shown = (event.get("metadata") or {}).get("recommendation")
+                if shown and shown.get("task_id") == task.id and shown.get("id"):
+                    out.append(str(shown["id"]))
+        return out
+
+    def recommend(self, decision: Recommend) -> None:
+        task = self.state.task(decision.task_id)
+        recommender = self.dm.recommender
+        if task is None or recommender is None or self.user is None:
+            self.apply(list(decision.fallback))
+            return
+        query, spans = self.query_for(task)
+        suggestion = recommender.suggest(decision.kind, task.slots, query, self.user.profile, self.user.model(),
+                                         suggested=self.suggested_ids(task), now=self.dm.clock(), query_spans=spans)
+        if decision.lead:
+            lead = decision.lead
+            specific = [f"{lead}_{kind}" for kind in self.rejected_for]
+            lead = next((r for r in specific if r in self.domain.responses), lead)
+            self.apply([Utter(lead, task_id=task.id)])
+        label = task_policy.label(self.domain, task)
+        if suggestion is None:
+            name = index(self.domain).name_slot.get(task.type)
+            out: list[Decision] = []
+            if name is not None and task.requested_slot != name:
+                out.append(SetSlot(REQUESTED_SLOT, name, task.id))
+            self.apply(out + [Utter("utter_no_suggestion", {"task": decision.kind}, task.id, expects=SLOT)])
+            return
+        response = f"utter_recommend_{decision.kind}"
+        if response not in self.domain.responses:
+            response = "utter_recommend"
+        values = {**self.dm.nlg.values(self.state, task.id), "suggestion": suggestion.sentence,
+                  "item": suggestion.item.name, "reasons": ", ".join(suggestion.reasons)}
+        message = self.dm.nlg.render(response, values)
+        if task.id in self.resumed and task.id not in self.started:
+            wrapper = self.dm.nlg.render("utter_resume_task", {"task": label, "question": inline_sentence(message.text)})
+            message.text = wrapper.text or message.text
+        self.say(message, task.id, SUGGESTION, recommendation=suggestion.record(task.id))
+        from assistant.profile.updates import record_suggestion
+
+        self.user.update(record_suggestion(self.user.profile, suggestion.item, self.dm.clock()))
+
+    def feedback(self, decision: Feedback) -> None:
+        user = self.user
+        if user is None:
+            return
+        from assistant.profile.updates import apply_feedback
+
+        from assistant.profile.updates import reason_kinds
+
+        item = decision.item
+        self.rejected_for = reason_kinds(decision.reason) if not decision.accepted else []
+        user.learn(item.get("features") or {}, decision.accepted, skipped=decision.skipped)
+        if not decision.skipped and item.get("id"):
+            user.update(apply_feedback(user.profile, item, decision.accepted, decision.reason, self.dm.clock()))
+
+    def booked(self, task: Task) -> None:
+        """A booking went through: the strongest sign of taste, and the hotel's area becomes shared."""
+        user, recommender = self.user, self.dm.recommender
+        task_type = self.domain.tasks.get(task.type)
+        if user is None or recommender is None or task_type is None or not task_type.recommend or task.goal != "book":
+            return
+        name_slot = index(self.domain).name_slot.get(task.type)
+        item = recommender.find(task_type.recommend, task.slots.get(name_slot)) if name_slot else None
+        if item is not None:
+            from assistant.profile.updates import apply_outcome
+
+            user.update(apply_outcome(user.profile, item, True, self.dm.clock()))
 
     # ------------------------------------------------------------ actions
     def run_action(self, decision: RunAction) -> None:
@@ -352,6 +518,7 @@ class _TurnRun:
         if not result.responses and done:
             self.apply([Utter(done, task_id=task.id)])
         self.apply([CompleteTask(task.id, set_slots)])
+        self.booked(task)
 
     def action_failed(self, task: Task, error: ActionError) -> None:
         """Apologise and keep the task open with everything it had; a yes tries again."""

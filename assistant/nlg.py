@@ -66,7 +66,7 @@ class BotMessage:
         )
 
 
-def _inline(text: str | None) -> str | None:
+def inline_sentence(text: str | None) -> str | None:
     """A sentence put after a colon: "How many nights?" -> "how many nights?" (not "I ..." or "UK ...")."""
     if not text or len(text) < 2 or not text[0].isupper() or not text[1].islower():
         return text
@@ -93,7 +93,7 @@ class NaturalLanguageGenerator:
         values = self.values(state, decision.task_id)
         question = self.utter(decision.question, state) if decision.question is not None else None
         if question is not None:
-            values["question"] = _inline(question.text)
+            values["question"] = inline_sentence(question.text)
         values.update(decision.values)
         message = self.render(decision.response, values)
         if question is not None and not message.buttons:

@@ -56,6 +56,7 @@ class Pending:
     expects: str  # slot, confirm, offer, retry, conflict, which_task, anything_else
     task_id: str | None = None
     conflict: Mapping[str, Any] | None = None  # {"kind", "task_ids"} when expects == "conflict"
+    recommendation: Mapping[str, Any] | None = None  # the item suggested, when expects == "suggestion"
 
 
 @dataclass(frozen=True)
@@ -94,5 +95,5 @@ def pending_question(state: DialogueState) -> Pending | None:
         if kind == ev.BOT:
             meta = event.get("metadata") or {}
             if meta.get("expects"):
-                return Pending(meta["expects"], meta.get("task_id"), meta.get("conflict"))
+                return Pending(meta["expects"], meta.get("task_id"), meta.get("conflict"), meta.get("recommendation"))
     return None

@@ -20,6 +20,7 @@ RETRY = "retry"
 CONFLICT = "conflict"
 WHICH_TASK = "which_task"
 ANYTHING_ELSE = "anything_else"
+SUGGESTION = "suggestion"  # a recommendation: accept, reject (with a reason), or "something else"
 
 
 # ----------------------------------------------------------------- state changes (one event each)
@@ -160,11 +161,43 @@ class RunAction:
     action: str
 
 
+@dataclass(frozen=True)
+class Recommend:
+    """Suggest an item of catalogue ``kind`` for the task's name slot (the dialogue manager asks the
+    recommender). ``fallback`` is said instead when there is no recommender or nothing fits;
+    ``lead`` is a response said first ("Something cheaper, then.")."""
+
+    task_id: str
+    kind: str
+    fallback: tuple[Decision, ...] = ()
+    lead: str | None = None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The user's answer to a suggestion: learnt by the profile and the ranking model.
+
+    ``item`` is the suggestion as its bot event recorded it (``{"id", "name", "kind", "features", ...}``);
+    ``skipped``: "something else", neither liked nor disliked.
+    """
+
+    task_id: str
+    item: Mapping[str, Any]
+    accepted: bool
+    reason: str | None = None
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class ForgetUser:
+    """Erase everything kept about the user (profile, learnt choices, conversations) after this turn."""
+
+
 StateChange = Union[
     StartTask, UpdateTask, SetSlot, SuspendTask, ResumeTask, RequestConfirmation, CompleteTask, CancelTask,
     DetectConflict, ResolveConflict,
 ]
-Decision = Union[StateChange, Utter, SayText, RunAction]
+Decision = Union[StateChange, Utter, SayText, RunAction, Recommend, Feedback, ForgetUser]
 
 
 def is_question(decision: Decision) -> bool:

@@ -19,6 +19,7 @@ from policies.decisions import (
     SLOT,
     CompleteTask,
     Decision,
+    Recommend,
     RequestConfirmation,
     ResumeTask,
     RunAction,
@@ -128,7 +129,10 @@ def next_step(state: DialogueState, task: Task, domain: Domain) -> list[Decision
             return browsing
     missing = task_type.missing(task.slots)
     if missing:
-        return ask(task, missing[0], task_type)
+        asking = ask(task, missing[0], task_type)
+        if task_type.recommend and missing[0] == index(domain).name_slot.get(task.type):
+            return [Recommend(task.id, task_type.recommend, tuple(asking))]  # "How about X?" rather than "which?"
+        return asking
     out: list[Decision] = [SetSlot(REQUESTED_SLOT, None, task.id)] if task.requested_slot else []
     confirm = task_type.responses.get("confirm")
     if task_type.confirm and confirm:
@@ -146,8 +150,10 @@ def _browse_step(task: Task, task_type: TaskType, domain: Domain) -> list[Decisi
     if name is not None and task.slots.get(name) is None:
         filtered = any(task.slots.get(s) is not None for s in task_type.optional)
         if offer is None and filtered:
-            return [RunAction(task.id, task_type.action)]  # e.g. "a museum in the centre": look it up now
-        return ask(task, name, task_type)
+            fallback = [RunAction(task.id, task_type.action)]  # e.g. "a museum in the centre": look it up now
+        else:
+            fallback = ask(task, name, task_type)
+        return [Recommend(task.id, task_type.recommend or task.type, tuple(fallback))]
     if offer is not None:
         return [Utter(offer, task_id=task.id, expects=OFFER)]
     return [RunAction(task.id, task_type.action)]
@@ -163,7 +169,10 @@ def reask(state: DialogueState, domain: Domain) -> list[Decision]:
     task = state.focused_task
     if task is None:
         return []
-    return [d for d in next_step(state, task, domain) if isinstance(d, Utter)]
+    step: list[Decision] = []
+    for decision in next_step(state, task, domain):
+        step.extend(decision.fallback if isinstance(decision, Recommend) else [decision])
+    return [d for d in step if isinstance(d, Utter)]
 
 
 def answer(pending: Pending, state: DialogueState, request: Request, domain: Domain) -> list[Decision] | None:

@@ -42,3 +42,20 @@ def tiny_parser(tiny_model_dir):
     from nlu.parser import Parser
 
     return Parser.load(tiny_model_dir)
+
+
+@pytest.fixture(scope="session")
+def default_model_dir() -> Path:
+    """The default assistant's real model (data/), trained once and cached like `assistant chat` does
+    (about a minute on 2 cores the first time; ASSISTANT_HOME moves the cache)."""
+    from assistant.default_model import ensure_default_model
+    from assistant.paths import PACKAGE_ROOT
+
+    return ensure_default_model(PACKAGE_ROOT / "data", progress=False, log=lambda m: None)
+
+
+@pytest.fixture(scope="session")
+def default_parser(default_model_dir):
+    from nlu.parser import Parser
+
+    return Parser.load(default_model_dir)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from parses import Chat, Clock, dm_for, said, several  # noqa: E402
+from parses import Chat, Clock, ScriptedParser, dm_for, said, several  # noqa: E402
 
 from assistant.actions.bridge import CRASHED, ActionFailed  # noqa: E402
 from assistant.actions.executor import InProcessActionRunner  # noqa: E402
@@ -436,16 +436,6 @@ def test_action_failure_is_apologised_and_the_task_stays_recoverable(domain, run
 
 
 # ===================================================================== the Assistant and its stores
-
-
-class ScriptedParser:
-    """Reads each message from a table of hand-made parses (the real model is tested elsewhere)."""
-
-    def __init__(self, *parses):
-        self.table = {p.text: p for p in parses}
-
-    def parse(self, text):
-        return self.table.get(text) or said(text, None, 0.0)
 
 
 HOTEL_SCRIPT = [

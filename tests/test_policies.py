@@ -21,6 +21,7 @@ from policies.decisions import (  # noqa: E402
     CONFIRM,
     CancelTask,
     DetectConflict,
+    Recommend,
     RequestConfirmation,
     ResumeTask,
     RunAction,
@@ -292,16 +293,28 @@ def test_next_step_asks_confirms_then_acts(domain):
     assert slot_policy.answer(Pending(CONFIRM, "taxi-1"), state, Request.from_parse(fix)[0], domain) is None
 
 
-def test_browsing_asks_the_choice_then_offers_the_booking(domain):
+def test_browsing_suggests_a_choice_then_offers_the_booking(domain):
     state = state_of(ev.task_started("restaurant-1", "restaurant", 20, {"restaurant-food": "thai"}, goal="find"))
     restaurant = state.task("restaurant-1")
-    assert of(Utter, slot_policy.next_step(state, restaurant, domain))[0].response == "utter_ask_restaurant-name"
+    [suggest] = slot_policy.next_step(state, restaurant, domain)
+    assert isinstance(suggest, Recommend) and suggest.kind == "restaurant" and suggest.task_id == "restaurant-1"
+    # without a recommender (or nothing that fits) the choice is asked instead
+    assert of(Utter, list(suggest.fallback))[0].response == "utter_ask_restaurant-name"
+    assert [d.response for d in slot_policy.reask(state, domain)] == ["utter_ask_restaurant-name"]
     state.apply(ev.slot_set("restaurant-name", "Bangkok City", "restaurant-1"))
     [offer] = slot_policy.next_step(state, restaurant, domain)
     assert offer.response == "utter_offer_book_restaurant" and offer.expects == "offer"
     museum = state_of(ev.task_started("attraction-1", "attraction", 10, {"attraction-type": "museum"}, goal="find"))
-    assert slot_policy.next_step(museum, museum.task("attraction-1"), domain) == [
-        RunAction("attraction-1", "action_find_attraction")]
+    [suggest] = slot_policy.next_step(museum, museum.task("attraction-1"), domain)
+    assert suggest.kind == "attraction" and suggest.fallback == (RunAction("attraction-1", "action_find_attraction"),)
+
+
+def test_a_booking_without_a_place_suggests_one(domain):
+    state = state_of(ev.task_started("restaurant-1", "restaurant", 20, {"restaurant-bookpeople": 2}))
+    [suggest] = slot_policy.next_step(state, state.task("restaurant-1"), domain)
+    assert isinstance(suggest, Recommend) and of(Utter, list(suggest.fallback))[0].response == "utter_ask_restaurant-name"
+    taxi = state_of(ev.task_started("taxi-1", "taxi", 50, {}))
+    assert not any(isinstance(d, Recommend) for d in slot_policy.next_step(taxi, taxi.task("taxi-1"), domain))
 
 
 # ===================================================================== conflicts

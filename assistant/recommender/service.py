@@ -1,0 +1,156 @@
+"""The recommender the dialogue manager asks: one suggestion for a task, with its reasons.
+
+    recommender = Recommender.from_folder("data/catalogue")
+    suggestion = recommender.suggest("restaurant", {"restaurant-area": "centre"}, "somewhere romantic",
+                                     profile, model, suggested=["restaurant-0003"], now=time.time())
+    suggestion.sentence  # "How about ..., a ... place in the centre? You liked Indian food before."
+
+Steps: the hard filter from the task's slots (``restaurant-food=indian`` → ``food=indian``) →
+candidates: every item that passes (small catalogues), or the nearest by description to the user's
+own words when those words say something beyond the slots ("somewhere romantic with a view") →
+``policies.ranking.rank`` (profile affinity, similarity, popularity, learnt weights, diversity) → the
+top item with its reasons. Embeddings (sentence-transformers) load only when a query needs them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from assistant.profile.model import UserProfile
+from assistant.recommender.catalogue import Catalogue, CatalogueItem, load_catalogue
+from assistant.recommender.words import suggestion_sentence
+from policies import ranking
+from policies.bandit import BanditState
+
+logger = logging.getLogger(__name__)
+
+# words that say which task, not what the user likes: a query made only of these is no query
+_GENERIC = frozenset("""
+a an the i im i'm me my we our us you your it its is are be am was can could would will shall should please
+want need like looking look find get book reserve recommend suggest suggestion something somewhere some any
+place places restaurant restaurants hotel hotels guesthouse attraction attractions table room rooms stay
+eat food dinner lunch breakfast visit see go going do to for in on at of and or with about around near
+nearby town city there here good nice what which where how one else another other different also maybe
+just really very then now tonight today tomorrow know tell show help hi hello hey thanks thank yes no ok
+okay sure that this those these them they of from by up out too some
+""".split())
+_WORD = re.compile(r"[a-z][a-z'\-]*")
+NAME_ATTRIBUTE = "name"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    item: CatalogueItem
+    ranked: ranking.Ranked
+    reasons: tuple[str, ...]  # the reasons in words, largest contribution first
+    sentence: str
+    semantic: bool  # the user's words ranked the candidates
+    query: str | None = None  # those words (what a later "something else" searches with again)
+
+    def record(self, task_id: str | None = None) -> dict[str, Any]:
+        """What the bot event keeps of it, and what the answer to it learns from."""
+        return {
+            "kind": self.item.kind, "id": self.item.id, "name": self.item.name, "task_id": task_id,
+            "attributes": dict(self.item.attributes),
+            "features": {k: round(float(v), 6) for k, v in self.ranked.features.items()},
+            "reasons": [r.to_dict() for r in self.ranked.reasons],
+            "score": round(self.ranked.score, 6), "query": self.query,
+        }
+
+
+def descriptive_words(text: str | None, spans: Iterable[tuple[int, int]] = ()) -> list[str]:
+    """The words of ``text`` that describe what the user wants beyond the slots: no entity, no filler."""
+    if not text:
+        return []
+    chars = list(text.lower())
+    for start, end in spans:
+        if 0 <= start < end <= len(chars):
+            chars[start:end] = " " * (end - start)
+    return [w for w in _WORD.findall("".join(chars)) if w.strip("'-") not in _GENERIC and len(w) > 2]
+
+
+class Recommender:
+    """Suggestions from a catalogue; ``retriever`` (a ``SemanticRetriever``) is made on first need."""
+
+    def __init__(self, catalogue: Catalogue, *, settings: ranking.RankingSettings | None = None,
+                 retriever: Any = None, embeddings_dir: str | Path | None = None, semantic_k: int = 30) -> None:
+        self.catalogue = catalogue
+        self.settings = settings or ranking.RankingSettings()
+        self._retriever = retriever
+        self._embeddings_dir = Path(embeddings_dir) if embeddings_dir else None
+        self.semantic_k = semantic_k
+
+    @classmethod
+    def from_folder(cls, folder: str | Path, kinds: Iterable[str] | None = None, **options: Any) -> Recommender:
+        return cls(load_catalogue(folder, kinds), **options)
+
+    @property
+    def retriever(self):
+        if self._retriever is None:
+            from assistant.recommender.embeddings import DescriptionEmbedder, EmbeddingCache
+            from assistant.recommender.index import SemanticRetriever
+
+            cache = EmbeddingCache(self._embeddings_dir) if self._embeddings_dir else None
+            self._retriever = SemanticRetriever(self.catalogue, DescriptionEmbedder(), cache, progress=False)
+        return self._retriever
+
+    # ------------------------------------------------------------ filters
+    def filters(self, kind: str, slots: Mapping[str, Any]) -> dict[str, Any]:
+        """The task's slot values as catalogue attributes (``restaurant-food`` → ``food``); the name,
+        booking details and "dontcare" are no filter."""
+        known = self.catalogue.attributes(kind) - {NAME_ATTRIBUTE}
+        out: dict[str, Any] = {}
+        for slot, value in slots.items():
+            if value is None:
+                continue
+            attribute = slot.split("-", 1)[1] if "-" in slot else slot
+            if attribute in known:
+                out[attribute] = value
+        return out
+
+    def find(self, kind: str, name: Any) -> CatalogueItem | None:
+        """The item of ``kind`` called ``name`` (case-insensitive), for outcomes of bookings by name."""
+        if not name:
+            return None
+        wanted = str(name).strip().casefold()
+        return next((it for it in self.catalogue.by_kind(kind) if it.name.casefold() == wanted), None)
+
+    # ------------------------------------------------------------ suggest
+    def suggest(self, kind: str, slots: Mapping[str, Any], query: str | None, profile: UserProfile,
+                model: BanditState, *, suggested: Iterable[str] = (), now: float,
+                query_spans: Iterable[tuple[int, int]] = ()) -> Suggestion | None:
+        """The best item of ``kind`` for this user now, or None when nothing fits."""
+        filters = self.filters(kind, slots)
+        words = descriptive_words(query, query_spans)
+        semantic = bool(words)
+        if semantic:
+            try:
+                hits = self.retriever.candidates(kind, " ".join(words), filters, k=self.semantic_k)
+                pool = [(hit.item, max(0.0, float(hit.similarity))) for hit in hits]
+            except Exception:  # no embedder here: rank without similarity rather than fail the turn
+                logger.exception("semantic retrieval failed; ranking without the user's words")
+                semantic = False
+        if not semantic:
+            pool = [(item, 0.0) for item in self.catalogue.filter(kind, filters)]
+        if not pool:
+            return None
+        result = ranking.rank(pool, profile, model, now=now, settings=self.settings,
+                              suggested=[self._as_candidate(i) for i in suggested], required=filters)
+        top = result.top
+        if top is None:
+            return None
+        item = self.catalogue.get(top.candidate.id)
+        if item is None:
+            return None
+        # "an area you like" is no reason when the user just asked for that area: every candidate has it
+        reasons = tuple(r.words for r in top.reasons if r.attribute not in filters)
+        sentence = suggestion_sentence(item.name, item.kind, item.attributes, reasons, item.description)
+        return Suggestion(item, top, reasons, sentence, semantic, " ".join(words) or None)
+
+    def _as_candidate(self, item_id: str) -> Any:
+        item = self.catalogue.get(item_id)
+        return item_id if item is None else ranking.Candidate.of(item)

@@ -1,0 +1,255 @@
+"""Recommendations in dialogue: the real dialogue manager, the real recommender over the default
+catalogue, real rasa-sdk actions in-process, profiles in a real SQLite file. Parses are hand-made
+(tests/parses.py); the NLU model is tested elsewhere, and the scripted dialogues (data/dialogues)
+run the whole pipeline with it."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from parses import Clock, ScriptedParser, said  # noqa: E402
+
+from assistant.actions.executor import InProcessActionRunner  # noqa: E402
+from assistant.agent import Assistant, load_recommender  # noqa: E402
+from assistant.domain import load_domain  # noqa: E402
+from assistant.profile.model import price_rank  # noqa: E402
+from assistant.state import COMPLETED  # noqa: E402
+from assistant.stores import SQLiteTrackerStore  # noqa: E402
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+PARSES = ScriptedParser(
+    said("a restaurant in the centre please", "find_restaurant", restaurant_area="centre"),
+    said("find me a cheap restaurant in the east", "find_restaurant", restaurant_area="east",
+         restaurant_pricerange="cheap"),
+    said("I'd like a restaurant", "find_restaurant"),
+    said("somewhere to eat that is romantic with a river view", "find_restaurant"),
+    said("something else", "ask_alternative"),
+    said("too expensive", "reject_suggestion"),
+    said("no thanks", "deny"),
+    said("not that one, something in the north", "reject_suggestion", restaurant_area="north"),
+    said("yes please", "affirm"),
+    said("sounds good", "accept_suggestion"),
+    said("for 2", "inform", restaurant_bookpeople=2),
+    said("friday", "inform", restaurant_bookday="friday"),
+    said("at 7pm", "inform", restaurant_booktime=("19:00", "7pm")),
+    said("I'm vegetarian", "inform_preference", diet="vegetarian"),
+    said("I love Indian food", "inform_preference", restaurant_food=("indian", "Indian")),
+    said("what do you know about me", "ask_profile"),
+    said("forget me", "forget_me"),
+    said("book the Lockside Guesthouse for 3 people from friday for 2 nights", "book_hotel",
+         hotel_name="Lockside Guesthouse", hotel_bookpeople=3, hotel_bookday="friday", hotel_bookstay=2),
+    said("can you suggest a museum", "find_attraction", attraction_type="museum"),
+)
+
+
+@pytest.fixture(scope="module")
+def domain():
+    return load_domain(DATA / "domain.yml")
+
+
+@pytest.fixture(scope="module")
+def runner():
+    with InProcessActionRunner("data.actions", timeout=10.0) as actions:
+        yield actions
+
+
+@pytest.fixture(scope="module")
+def recommender(domain, tmp_path_factory):
+    found = load_recommender(DATA, domain)
+    found._embeddings_dir = tmp_path_factory.mktemp("embeddings")  # the real MiniLM, cached here
+    return found
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "assistant.db"
+
+
+def make(domain, runner, recommender, db, clock=None):
+    store = SQLiteTrackerStore(db)
+    return Assistant(PARSES, domain, store, runner, rng=random.Random(5), clock=clock or Clock(),
+                     recommender=recommender)
+
+
+class Talk:
+    """One conversation with an assistant: says things, keeps what the bot said and stored."""
+
+    def __init__(self, assistant: Assistant, sender: str, user: str | None = None) -> None:
+        self.assistant, self.sender, self.user = assistant, sender, user
+
+    def __call__(self, text: str) -> str:
+        replies = self.assistant.handle(self.sender, text, user_id=self.user)
+        return " | ".join(r.get("text") or "" for r in replies)
+
+    def suggestions(self) -> list[dict]:
+        return [e["metadata"]["recommendation"] for e in self.assistant.store.load(self.sender)
+                if e["event"] == "bot" and "recommendation" in (e.get("metadata") or {})]
+
+    @property
+    def last(self) -> dict:
+        return self.suggestions()[-1]
+
+    def task(self, task_type: str):
+        return self.assistant.state(self.sender).task_of_type(task_type, open_only=False)
+
+
+def test_a_request_gets_a_suggestion_with_reasons_and_accepting_it_continues_the_booking(domain, runner,
+                                                                                         recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "ann")
+    reply = talk("find me a cheap restaurant in the east")
+    item = talk.last
+    assert reply.startswith(f"How about {item['name']}, a cheap ") and "in the east?" in reply
+    assert item["kind"] == "restaurant" and item["attributes"]["area"] == "east"
+    assert item["attributes"]["pricerange"] == "cheap" and ("Shall I book" in reply or "book it" in reply)
+    bot = [e for e in talk.assistant.store.load("ann") if e["event"] == "bot"][-1]
+    assert bot["metadata"]["expects"] == "suggestion" and bot["data"]["buttons"]
+
+    talk("yes please")
+    assert talk.assistant.state("ann").focused_task.requested_slot == "restaurant-bookpeople"
+    restaurant = talk.task("restaurant")
+    assert restaurant.slots["restaurant-name"] == item["name"] and restaurant.goal == "book"
+    talk("for 2"), talk("friday")
+    assert item["name"] in talk("at 7pm")  # the confirmation
+    assert "is booked" in talk("yes please")
+    assert talk.task("restaurant").status == COMPLETED
+
+    profile = talk.assistant.profile("ann")
+    events = [(h.item_id, h.event) for h in profile.history]
+    assert events == [(item["id"], "suggested"), (item["id"], "accepted"), (item["id"], "booked")]
+    assert profile.score("food", item["attributes"]["food"], profile.updated_at) > 0.5
+    learnt = talk.assistant.profiles.load_bandit()
+    assert learnt is not None and learnt.count == 1  # the ranking model saw one acceptance
+
+
+def test_rejecting_with_a_reason_updates_the_profile_and_the_next_suggestion_respects_it(domain, runner,
+                                                                                          recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "ben")
+    talk("a restaurant in the centre please")
+    first = talk.last
+    while price_rank(first["attributes"]["pricerange"]) == 0:  # find a pricey one to turn down
+        talk("something else")
+        first = talk.last
+    reply = talk("too expensive")
+    assert reply.split(" | ")[0] in ("Something cheaper, then.", "Understood, let's keep the price down.")
+    second = talk.last
+    ceiling = talk.assistant.profile("ben").constraints.budget_max
+    assert price_rank(ceiling) == price_rank(first["attributes"]["pricerange"]) - 1
+    assert price_rank(second["attributes"]["pricerange"]) <= price_rank(ceiling)
+    assert second["id"] != first["id"] and second["attributes"]["area"] == "centre"
+    rejected = [h for h in talk.assistant.profile("ben").history if h.event == "rejected"]
+    assert [(h.item_id, h.reason) for h in rejected] == [(first["id"], "too expensive")]
+
+
+def test_a_rejection_with_new_details_searches_again_under_them(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "cat")
+    talk("a restaurant in the centre please")
+    talk("not that one, something in the north")
+    assert talk.task("restaurant").slots["restaurant-area"] == "north"
+    assert talk.last["attributes"]["area"] == "north"
+
+
+def test_something_else_is_always_new_and_running_out_says_so(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "dan")
+    talk("find me a cheap restaurant in the east")
+    for _ in range(20):
+        reply = talk("something else")
+        if "How about" not in reply:
+            break
+    shown = [s["id"] for s in talk.suggestions()]
+    assert len(shown) == len(set(shown)) > 5  # never the same place twice
+    assert all(s["attributes"]["area"] == "east" and s["attributes"]["pricerange"] == "cheap"
+               for s in talk.suggestions())
+    assert "fits" in reply  # out of places: it says so and asks to change the search
+    # "something else" is no dislike: nothing was turned down
+    assert not talk.assistant.profile("dan").rejected_ids
+
+
+def test_a_vegetarian_is_never_offered_a_place_without_vegetarian_food(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "eve")
+    talk("I'm vegetarian")
+    talk("I'd like a restaurant")
+    for _ in range(25):
+        if "How about" not in talk("something else"):
+            break
+    offered = talk.suggestions()
+    assert len(offered) > 10
+    for item in offered:
+        assert item["attributes"].get("vegetarian_options") is True, item["name"]
+
+
+def test_the_profile_survives_a_restart_and_a_rejected_place_never_comes_back(domain, runner, recommender, db):
+    first = Talk(make(domain, runner, recommender, db), "fay-session-1", user="fay")
+    first("I love Indian food")
+    first("a restaurant in the centre please")
+    liked = first.last
+    first("no thanks")
+    turned_down = liked["id"]
+    first.assistant.close()
+
+    again = Talk(make(domain, runner, recommender, db), "fay-session-2", user="fay")  # a new process, same file
+    reply = again("what do you know about me")
+    assert "You like Indian food." in reply and f"You turned down {liked['name']}." in reply
+    again("a restaurant in the centre please")
+    for _ in range(12):
+        assert again.last["id"] != turned_down
+        if "How about" not in again("something else"):
+            break
+    # the profile is the user's, not the conversation's: a third conversation sees it too
+    assert turned_down in again.assistant.profile("fay").rejected_ids
+
+
+def test_forget_me_erases_everything_of_that_user_and_nothing_of_anyone_else(domain, runner, recommender, db):
+    assistant = make(domain, runner, recommender, db)
+    gil_1, gil_2 = Talk(assistant, "gil-1", user="gil"), Talk(assistant, "gil-2", user="gil")
+    hal = Talk(assistant, "hal")
+    gil_1("I'm vegetarian")
+    gil_2("a restaurant in the centre please")
+    hal("I love Indian food")
+    hal("a restaurant in the centre please")
+    hal_events = assistant.store.load("hal")
+    hal_profile = assistant.profile("hal").to_json()
+
+    reply = gil_2("forget me")
+    assert "forgotten everything" in reply and "?" not in reply  # no question in a conversation being erased
+    assert assistant.profile("gil").is_empty
+    assert assistant.profiles.load_bandit("gil") is None
+    assert not assistant.store.exists("gil-1") and not assistant.store.exists("gil-2")
+    assert assistant.store.load("hal") == hal_events and assistant.profile("hal").to_json() == hal_profile
+    assert Talk(assistant, "gil-3", user="gil")("what do you know about me") == "I don't know anything about you yet."
+
+
+def test_the_hotel_steers_suggestions_and_the_party_size_carries_over(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "ivy")
+    talk("book the Lockside Guesthouse for 3 people from friday for 2 nights")
+    assert "booked" in talk("yes please")  # Lockside is in the north
+    reply = talk("I'd like a restaurant")
+    item = talk.last
+    assert item["attributes"]["area"] == "north" and "near your hotel" in reply
+    assert talk.task("restaurant").slots["restaurant-bookpeople"] == 3  # carried over from the hotel
+    assert "restaurant-area" not in {k for k, v in talk.task("restaurant").slots.items() if v is not None}
+
+
+def test_a_suggestion_for_sightseeing_accepted_runs_its_action(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "jo")
+    reply = talk("can you suggest a museum")
+    item = talk.last
+    assert item["kind"] == "attraction" and item["attributes"]["type"] == "museum" and "How about" in reply
+    talk("sounds good")
+    attraction = talk.task("attraction")
+    assert attraction.status == COMPLETED and attraction.slots["attraction-name"] == item["name"]
+
+
+def test_the_users_own_words_pick_the_candidates(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "kim")
+    talk("somewhere to eat that is romantic with a river view")
+    item = talk.last
+    assert item["query"] == "romantic river view"
+    features = set(item["attributes"].get("features") or [])
+    assert features & {"romantic", "river view"}, item
+    assert item["features"]["similarity"] > 0.2
