@@ -63,8 +63,58 @@ def _add_chat(sub) -> None:
     p.add_argument("--store", help="tracker store URL: sqlite:///assistant.db (default), memory://, postgresql://...")
     p.add_argument("--actions", help="URL of a rasa-sdk action server (default: run the data's actions in-process)")
     p.add_argument("--sender", default="local-user", help="conversation id (default: local-user)")
+    p.add_argument("--user", help="whose profile this is (default: the conversation id); several conversations "
+                                   "of one user share what the assistant learnt about them")
     p.add_argument("--debug", action="store_true", help="show intents, entities, tasks and slots each turn")
     p.set_defaults(func=cmd_chat)
+
+
+def _add_test(sub) -> None:
+    p = sub.add_parser(
+        "test",
+        help="replay scripted dialogues against the assistant",
+        description="Replay scripted dialogues (YAML) through the real assistant, actions run for real; "
+        "print each failure with file:line, expected vs actual, and 'N passed, N failed'; write the failed "
+        "dialogues and JUnit XML to --out. Exit code 1 when a dialogue fails, 2 when a file is malformed.",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATHS",
+                   help="dialogue files or folders (default: the data directory's dialogues/)")
+    p.add_argument("--data", help="assistant data directory (default: ./data or the bundled one)")
+    p.add_argument("--model", help="trained model directory (default: the data's cached model, trained if missing)")
+    p.add_argument("--out", default="results", help="directory for failed_dialogues.yml and junit.xml (default: results)")
+    p.add_argument("--seed", type=int, default=42, help="seed of the assistant's random choices (default 42)")
+    p.add_argument("--fail-fast", action="store_true", help="stop at the first dialogue that fails")
+    p.set_defaults(func=cmd_test)
+
+
+def _add_serve(sub) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="serve the assistant over HTTP: REST, socket.io, a chat widget",
+        description="Serve the assistant over HTTP: Rasa's REST channel (POST /webhooks/rest/webhook), "
+        "socket.io for the rasa-webchat widget (/socket.io), our own widget (GET /widget.js) and a demo page "
+        "(GET /), NLU parse (POST /model/parse), conversation trackers (GET /conversations/ID/tracker), "
+        "GET /health and GET /version. It listens on 127.0.0.1 (this machine) unless --host says otherwise, "
+        "and warns at start-up when neither --auth-token nor --jwt-secret is given.",
+    )
+    p.add_argument("--data", help="assistant data directory (default: ./data or the bundled one)")
+    p.add_argument("--model", help="trained model directory (default: the data's cached model, trained if missing)")
+    p.add_argument("--store", help="tracker store URL: sqlite:///assistant.db (default), memory://, postgresql://...")
+    p.add_argument("--actions", help="URL of a rasa-sdk action server (default: run the data's actions in-process)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    p.add_argument("--port", type=int, default=5005, help="port to listen on (default 5005)")
+    auth = p.add_mutually_exclusive_group()
+    auth.add_argument("--auth-token", metavar="TOKEN", help="require ?token=TOKEN on every request but /health")
+    auth.add_argument("--jwt-secret", metavar="SECRET",
+                      help="require an HS256 JWT (Authorization: Bearer ...) with user.username and user.role")
+    p.add_argument("--cors", metavar="ORIGINS", help="browser origins allowed to call the server, comma-separated, or *")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1; more need --redis)")
+    p.add_argument("--redis", metavar="URL", help="Redis for conversation locks and socket.io across workers/servers")
+    p.add_argument("--max-message-bytes", type=int, default=8192, metavar="N",
+                   help="largest user message in UTF-8 bytes (default 8192); bigger ones get 413")
+    p.add_argument("--rate-limit", default="60/60s", metavar="N/WINDOW",
+                   help="messages per sender and time window, e.g. 60/60s, 10/s, 100/5m, or off (default 60/60s)")
+    p.set_defaults(func=cmd_serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,9 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_chat(sub)
+    _add_serve(sub)
     _add_train(sub)
     _add_evaluate(sub)
     _add_parse(sub)
+    _add_test(sub)
     from assistant import data_cli
 
     data_cli.add_commands(sub)
@@ -185,4 +237,35 @@ def cmd_chat(args) -> int:
 
     assistant = Assistant.from_config(args.data, args.model, args.store, args.actions)
     with assistant:
-        return run_repl(assistant, sender_id=args.sender, debug=args.debug)
+        return run_repl(assistant, sender_id=args.sender, debug=args.debug, user_id=args.user)
+
+
+def cmd_test(args) -> int:
+    from assistant.paths import default_data_dir
+    from assistant.replay import ReplayRunner, load_dialogues
+    from assistant.replay.report import format_result, summary, write_reports
+
+    data = Path(args.data) if args.data else default_data_dir()
+    dialogues = load_dialogues(args.paths or [data / "dialogues"])  # a malformed file: error, exit 2
+    if not dialogues:
+        print("error: no dialogues found in " + " ".join(args.paths or [str(data / "dialogues")]), file=sys.stderr)
+        return 2
+    with ReplayRunner.from_config(data, _resolve_model(args.model, str(data)), seed=args.seed) as runner:
+        runner.check(dialogues)
+
+        def show(result) -> None:
+            if not result.passed:
+                print(format_result(result) + "\n", flush=True)
+
+        results = runner.run(dialogues, fail_fast=args.fail_fast, on_result=show)
+    not_run = dialogues[len(results):]
+    files = write_reports(results, args.out, not_run)
+    print(summary(results, len(not_run)))
+    print(f"reports: {files['failed']}, {files['junit']}", file=sys.stderr)
+    return 0 if all(r.passed for r in results) and not not_run else 1
+
+
+def cmd_serve(args) -> int:
+    from assistant.server.serve import run_from_args
+
+    return run_from_args(args)

@@ -34,7 +34,7 @@ from assistant.actions.bridge import CRASHED, NOT_FOUND, ActionError, ActionFail
 from assistant.nlg import BotMessage, NaturalLanguageGenerator, inline_sentence
 from assistant.state import ACTIVE
 from policies import conflicts, fallback, recommend_policy, slot_policy, task_policy
-from policies.context import PolicyConfig, Request, TurnContext, pending_question
+from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
 from policies.cues import yes_or_no
 from policies.decisions import (
     ANYTHING_ELSE,
@@ -136,6 +136,7 @@ class _TurnRun:
         self.state = state
         self.user = user
         self.parse: Parse | None = None
+        self.pending: Pending | None = None  # the question asked last turn
         self.rejected_for: list[str] = []  # why the user turned down a suggestion this turn ("price")
         self.domain = dm.domain
         self.events: list[dict] = []
@@ -191,6 +192,8 @@ class _TurnRun:
             self.questions.append(expects)
         if task_id:
             metadata["task_id"] = task_id
+        if expects == SUGGESTION and "recommendation" not in extra and self.pending is not None:
+            extra = {**extra, "recommendation": self.pending.recommendation}  # "sorry?" keeps the suggestion open
         if conflict:
             metadata["conflict"] = dict(conflict)
         metadata.update(extra)
@@ -202,6 +205,7 @@ class _TurnRun:
             message_id: str | None) -> None:
         ctx = TurnContext(self.dm.config, datetime.fromtimestamp(self.dm.clock()), pending_question(self.state))
         self.parse = parse
+        self.pending = ctx.pending
         self.record(ev.user(parse.text, parse, input_channel, metadata, message_id, timestamp=self.dm.clock()))
         if parse.intent.name == RESTART_INTENT:
             self.record(ev.action("action_restart", policy="dialogue_manager", confidence=1.0,

@@ -32,8 +32,8 @@ def format_messages(messages: list[dict[str, Any]]) -> tuple[list[str], list[dic
     return lines, buttons
 
 
-def describe_turn(assistant, sender_id: str) -> list[str]:
-    """Debug lines: what was understood, the tasks on the agenda, the slots."""
+def describe_turn(assistant, sender_id: str, user_id: str | None = None) -> list[str]:
+    """Debug lines: what was understood, the tasks on the agenda, the slots, the user's profile."""
     state = assistant.state(sender_id)
     parse = (state.latest_message or {}).get("parse_data") or state.latest_message or {}
     lines = []
@@ -51,11 +51,17 @@ def describe_turn(assistant, sender_id: str) -> list[str]:
     known = {k: v for k, v in state.slots.items() if v is not None and k != "requested_slot"}
     if known:
         lines.append("  slots: " + ", ".join(f"{k}={v}" for k, v in known.items()))
+    if getattr(assistant, "profiles", None) is not None:
+        from assistant.profile.describe import describe_profile
+
+        profile = assistant.profile(user_id or sender_id)
+        if not profile.is_empty:
+            lines.append("  profile: " + " ".join(describe_profile(profile)))
     return lines
 
 
 def run_repl(assistant, sender_id: str = "local-user", debug: bool = False, stdin: TextIO | None = None,
-             stdout: TextIO | None = None) -> int:
+             stdout: TextIO | None = None, user_id: str | None = None) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
@@ -96,9 +102,9 @@ def run_repl(assistant, sender_id: str = "local-user", debug: bool = False, stdi
             chosen = buttons[int(command) - 1]
             show([f"  (you chose: {chosen.get('title')})"])
             text = chosen.get("payload") or chosen.get("title") or ""
-        lines, buttons = format_messages(assistant.handle(sender_id, text, input_channel="cmdline"))
+        lines, buttons = format_messages(assistant.handle(sender_id, text, input_channel="cmdline", user_id=user_id))
         show(lines)
         if debug:
-            show(describe_turn(assistant, sender_id))
+            show(describe_turn(assistant, sender_id, user_id))
     show(["bye"])
     return 0

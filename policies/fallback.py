@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from policies import slot_policy
-from policies.decisions import SLOT, Decision, Utter
+from policies import recommend_policy, slot_policy
+from policies.decisions import SLOT, SUGGESTION, Decision, Utter
 from policies.index import index
 
 if TYPE_CHECKING:
@@ -66,6 +66,9 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
         return utter("utter_out_of_scope")
     if len(parse.segments) > 1 or _answers_focused_task(state, parse, domain):
         return []
+    if ctx.pending is not None and ctx.pending.expects == SUGGESTION and recommend_policy.is_answer(
+            parse.intent.name, parse.intent.confidence, parse.text or "", config.option_floor):
+        return []  # "too loud for me" after a suggestion: a weak reject_suggestion is still clearly an answer
     ranking = parse.intent_ranking or [parse.intent]
     top = ranking[0]
     second = ranking[1] if len(ranking) > 1 else None

@@ -46,12 +46,18 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
     name_slot = index(domain).name_slot.get(task.type)
     if task_type is None or name_slot is None:
         return None
+    kind = str(item.get("kind") or task_type.recommend or task.type)
+    again = Recommend(task.id, kind, tuple(slot_policy.ask(task, name_slot, task_type)))
+    if request.intent == "inform_preference":
+        from assistant.profile.updates import feeling
+
+        if feeling(request.text or "") < 0:  # "I don't fancy seafood": a no, and why (the profile learns it)
+            return [Feedback(task.id, item, accepted=False, reason=request.text),
+                    Recommend(task.id, kind, again.fallback, lead="utter_suggestion_rejected")]
     proposed = slot_policy.proposals(task.type, request.entities, domain)
     named = proposed.pop(name_slot, None)
     if named is not None and str(named).lower() != str(item.get("name", "")).lower():
         return None  # "what about the Golden Wok?": the user's own choice, routed as a slot value
-    kind = str(item.get("kind") or task_type.recommend or task.type)
-    again = Recommend(task.id, kind, tuple(slot_policy.ask(task, name_slot, task_type)))
     reply = _reply(request)
     if reply == "accept":
         out: list[Decision] = [Feedback(task.id, item, accepted=True), SetSlot(name_slot, item.get("name"), task.id)]
@@ -72,6 +78,14 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
         return [Feedback(task.id, item, accepted=False, reason=reason),
                 Recommend(task.id, kind, again.fallback, lead="utter_suggestion_rejected")]
     return None
+
+
+def is_answer(intent: str | None, confidence: float, text: str, floor: float) -> bool:
+    """An answer to a suggestion, even when the NLU is not sure of it: an answer intent above
+    ``floor``, or words that can only be one ("something else", "sounds good", "not that one")."""
+    if intent in ACCEPT_INTENTS | REJECT_INTENTS | {ALTERNATIVE_INTENT} and confidence >= floor:
+        return True
+    return bool(ALTERNATIVE.search(text) or TAKE_IT.search(text) or cues.yes_or_no(None, text))
 
 
 def _reply(request: Request) -> str | None:

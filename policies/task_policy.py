@@ -321,12 +321,17 @@ def preference(step: Step, state: DialogueState, domain: Domain) -> list[Decisio
     out = profile_values(step.request, domain)
     idx = index(domain)
     said = [value for slot, value in idx.slot_values(step.request.entities)]
+    from assistant.profile.updates import feeling
+
+    against = feeling(step.request.text or "") < 0  # "I hate seafood" is no search for seafood
     focused = state.focused_task
-    if focused is not None:
+    if focused is not None and not against:
         proposed = {s: v for s, v in slot_policy.proposals(focused.type, step.request.entities, domain).items()
                     if focused.slots.get(s) is None}
         out += slot_policy.fill(focused.id, slot_policy.check(focused.slots, proposed, domain), domain)
     text = ", ".join(display_value(v) for v in said) if said else step.request.text
+    if against and said:
+        text = "no " + text
     return out + [Utter("utter_preference_noted", {"preference": text})]
 
 

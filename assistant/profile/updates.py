@@ -113,7 +113,7 @@ _AREA_SYNONYMS = {"center": "centre", "central": "centre", "city centre": "centr
                   "eastern": "east", "western": "west"}
 
 _HATE = re.compile(r"\b(hate|hates|can'?t stand|cannot stand|avoid|never|detest|loathe|allergic)\b")
-_DISLIKE = re.compile(r"(n'?t|\bnot|\bno)\s+(really\s+)?(like|love|enjoy|want|a fan|big on|keen|fond|into)\b|"
+_DISLIKE = re.compile(r"(n'?t|\bnot|\bno)\s+(really\s+)?(like|love|enjoy|want|a fan|big on|keen|fond|into|fancy|feel like|care for|do)\b|"
                       r"\b(dislike|can'?t handle|cant handle|cannot handle|not my thing|not for me|rather not|"
                       r"no more|not a fan|not big on|not keen)\b")
 _LOVE = re.compile(r"\b(love|loves|adore|big fan|huge fan|always|really like|really enjoy|need|must)\b")
@@ -126,7 +126,9 @@ _CLAUSE_BREAK = re.compile(r"[,;.!?]|\bbut\b|\bthough\b|\bwhereas\b|\band\b")
 
 # A reason for turning a suggestion down, as the user says it (or as a one-word code).
 _REASONS: dict[str, re.Pattern] = {
-    "price": re.compile(r"\b(price|pric(e)?y|expensive|costly|dear|fancy|posh|upscale|budget|afford|cheaper)\b"),
+    # "fancy" is posh, but "I don't fancy Thai" is a taste
+    "price": re.compile(r"\b(price|pric(e)?y|expensive|costly|dear|(?<!n't )(?<!not )fancy|posh|upscale|budget|"
+                        r"afford|cheaper)\b"),
     "distance": re.compile(r"\b(distance|far|distant|closer|nearer|out of the way)\b"),
     "loud": re.compile(r"\b(loud|noisy|noise)\b"),
     "crowded": re.compile(r"\b(crowded|busy|packed|queues?)\b"),
@@ -350,6 +352,11 @@ def _clause(text: str, entity: _Entity) -> tuple[str, str]:
     return low[begin:start], low[begin:finish]
 
 
+def feeling(clause: str) -> float:
+    """How a clause feels about what it names: ``HATE`` … ``LOVE`` (``PLAIN_STATEMENT`` when neutral)."""
+    return _feeling(clause.lower())
+
+
 def _feeling(clause: str) -> float:
     if _HATE.search(clause):
         return HATE
@@ -513,7 +520,10 @@ def apply_feedback(profile: UserProfile, item: Any, accepted: bool, reason: str 
                 draft.move("area", str(stay.value), -REASON_NUDGE / 2)
         elif kind in ("loud", "crowded"):
             draft.move("feature", kind, REASON_NUDGE)
-    if not kinds:
+    named = [] if kinds else [(a, v) for a, v in pairs if reason and re.search(rf"\b{re.escape(v)}\b", reason.lower())]
+    for attribute, value in named:  # "I don't fancy Thai food": that, and only that, is what they dislike
+        draft.move(attribute, value, REASON_NUDGE)
+    if not kinds and not named:
         for attribute, value in pairs:
             draft.move(attribute, value, REJECT_NUDGE)
     return draft.done()

@@ -70,7 +70,8 @@ def descriptive_words(text: str | None, spans: Iterable[tuple[int, int]] = ()) -
     for start, end in spans:
         if 0 <= start < end <= len(chars):
             chars[start:end] = " " * (end - start)
-    return [w for w in _WORD.findall("".join(chars)) if w.strip("'-") not in _GENERIC and len(w) > 2]
+    # contractions ("i'd", "what's") are never what a place is like
+    return [w for w in _WORD.findall("".join(chars)) if w.strip("'-") not in _GENERIC and len(w) > 2 and "'" not in w]
 
 
 class Recommender:
