@@ -33,8 +33,8 @@ ASK_FOR_BUTTONS = ["find me a restaurant", "help", "I need a hotel", "help", "wh
 TIMEOUT_MS = 30_000
 
 
-@pytest.fixture(scope="session")
-def chromium():
+@pytest.fixture(scope="module")  # not session: Playwright's sync API runs an event loop until it stops,
+def chromium():                  # and asyncio.run() in later test files must not find one running
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. Install it with "
                     "`apt-get install chromium` (.ci/run does).")
