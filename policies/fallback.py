@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from policies import recommend_policy, slot_policy
-from policies.decisions import SLOT, SUGGESTION, Decision, Utter
+from policies import cues, recommend_policy, slot_policy
+from policies.decisions import CONFLICT, SLOT, SUGGESTION, Decision, Utter
 from policies.index import index
 
 if TYPE_CHECKING:
@@ -69,6 +69,8 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
     if ctx.pending is not None and ctx.pending.expects == SUGGESTION and recommend_policy.is_answer(
             parse.intent.name, parse.intent.confidence, parse.text or "", config.option_floor):
         return []  # "too loud for me" after a suggestion: a weak reject_suggestion is still clearly an answer
+    if ctx.pending is not None and ctx.pending.expects == CONFLICT and _answers_conflict(parse.text or ""):
+        return []  # "update the existing one", "I want a second one": the question's own options, in words
     ranking = parse.intent_ranking or [parse.intent]
     top = ranking[0]
     second = ranking[1] if len(ranking) > 1 else None
@@ -89,6 +91,12 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
         other = (phrase(options[1].name, domain), payload(options[1], payload_entities))
     values = {"option_1": first[0], "payload_1": first[1], "option_2": other[0], "payload_2": other[1]}
     return utter("utter_clarify", values)
+
+
+def _answers_conflict(text: str) -> bool:
+    """Words that pick one of a conflict question's options, whatever intent the NLU guessed."""
+    return bool(cues.yes_or_no(None, text) or cues.wants_another(text)
+                or any(p.search(text) for p in (cues.UPDATE, cues.KEEP, cues.CHANGE)))
 
 
 def _offerable(intent: str | None, domain: Domain, yes_no_open: bool) -> bool:
