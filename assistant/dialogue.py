@@ -32,6 +32,15 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
 from assistant import events as ev
 from assistant.actions.bridge import CRASHED, NOT_FOUND, ActionError, ActionFailed
 from assistant.nlg import BotMessage, NaturalLanguageGenerator, inline_sentence
+from assistant.profile.describe import describe_profile
+from assistant.profile.updates import (
+    apply_entities,
+    apply_feedback,
+    apply_outcome,
+    apply_statement,
+    reason_kinds,
+    record_suggestion,
+)
 from assistant.state import ACTIVE
 from policies import conflicts, fallback, recommend_policy, slot_policy, task_policy
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
@@ -355,8 +364,6 @@ class _TurnRun:
         user = self.user
         if user is None:
             return
-        from assistant.profile.updates import apply_entities, apply_statement
-
         now = self.dm.clock()
         for request in requests:
             if not request.entities and request.intent != "inform_preference":
@@ -384,8 +391,6 @@ class _TurnRun:
 
     def profile_step(self, step: task_policy.Step) -> list[Decision]:
         """ "What do you know about me?" in plain words; "forget me" erases it all after this turn."""
-        from assistant.profile.describe import describe_profile
-
         assert self.user is not None
         if step.request.intent == "forget_me":
             known = [s for s in index(self.domain).profile_slots if self.state.slots.get(s) is not None]
@@ -451,18 +456,12 @@ class _TurnRun:
             wrapper = self.dm.nlg.render("utter_resume_task", {"task": label, "question": inline_sentence(message.text)})
             message.text = wrapper.text or message.text
         self.say(message, task.id, SUGGESTION, recommendation=suggestion.record(task.id))
-        from assistant.profile.updates import record_suggestion
-
         self.user.update(record_suggestion(self.user.profile, suggestion.item, self.dm.clock()))
 
     def feedback(self, decision: Feedback) -> None:
         user = self.user
         if user is None:
             return
-        from assistant.profile.updates import apply_feedback
-
-        from assistant.profile.updates import reason_kinds
-
         item = decision.item
         self.rejected_for = reason_kinds(decision.reason) if not decision.accepted else []
         user.learn(item.get("features") or {}, decision.accepted, skipped=decision.skipped)
@@ -478,8 +477,6 @@ class _TurnRun:
         name_slot = index(self.domain).name_slot.get(task.type)
         item = recommender.find(task_type.recommend, task.slots.get(name_slot)) if name_slot else None
         if item is not None:
-            from assistant.profile.updates import apply_outcome
-
             user.update(apply_outcome(user.profile, item, True, self.dm.clock()))
 
     # ------------------------------------------------------------ actions

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from assistant.profile.updates import feeling
 from policies import cues, slot_policy
 from policies.context import Pending, Request
 from policies.decisions import Decision, Feedback, Recommend, ResumeTask, SetSlot, UpdateTask
@@ -48,10 +49,8 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
         return None
     kind = str(item.get("kind") or task_type.recommend or task.type)
     again = Recommend(task.id, kind, tuple(slot_policy.ask(task, name_slot, task_type)))
-    if request.intent == "inform_preference":
-        from assistant.profile.updates import feeling
-
-        if feeling(request.text or "") < 0:  # "I don't fancy seafood": a no, and why (the profile learns it)
+    if request.intent in REJECT_INTENTS | {"inform_preference"}:
+        if feeling(request.text or "") < 0:  # "I don't fancy seafood": a no and why, not a search for seafood
             return [Feedback(task.id, item, accepted=False, reason=request.text),
                     Recommend(task.id, kind, again.fallback, lead="utter_suggestion_rejected")]
     proposed = slot_policy.proposals(task.type, request.entities, domain)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.domain import display_value
 from assistant.state import CANCELLED
+from assistant.profile.updates import feeling
 from policies import cues, slot_policy
 from policies.decisions import (
     CONFLICT,
@@ -321,8 +322,6 @@ def preference(step: Step, state: DialogueState, domain: Domain) -> list[Decisio
     out = profile_values(step.request, domain)
     idx = index(domain)
     said = [value for slot, value in idx.slot_values(step.request.entities)]
-    from assistant.profile.updates import feeling
-
     against = feeling(step.request.text or "") < 0  # "I hate seafood" is no search for seafood
     focused = state.focused_task
     if focused is not None and not against:

@@ -32,6 +32,7 @@ PARSES = ScriptedParser(
     said("something else", "ask_alternative"),
     said("too expensive", "reject_suggestion"),
     said("no thanks", "deny"),
+    said("I don't fancy Thai food", "reject_suggestion", restaurant_food=("thai", "Thai")),
     said("not that one, something in the north", "reject_suggestion", restaurant_area="north"),
     said("yes please", "affirm"),
     said("sounds good", "accept_suggestion"),
@@ -253,3 +254,16 @@ def test_the_users_own_words_pick_the_candidates(domain, runner, recommender, db
     features = set(item["attributes"].get("features") or [])
     assert features & {"romantic", "river view"}, item
     assert item["features"]["similarity"] > 0.2
+
+
+def test_a_rejection_naming_what_the_user_dislikes_is_no_search_for_it(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "lou")
+    talk("find me a cheap restaurant in the east")
+    while talk.last["attributes"]["food"] != "thai":
+        talk("something else")
+    talk("I don't fancy Thai food")
+    assert talk.task("restaurant").slots.get("restaurant-food") is None  # not a filter for Thai
+    assert talk.last["attributes"]["food"] != "thai"
+    profile = talk.assistant.profile("lou")
+    assert profile.score("food", "thai", profile.updated_at) < 0
+    assert profile.constraints.budget_max is None  # "fancy" here is a taste, not a price

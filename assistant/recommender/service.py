@@ -86,8 +86,10 @@ class Recommender:
         self.semantic_k = semantic_k
 
     @classmethod
-    def from_folder(cls, folder: str | Path, kinds: Iterable[str] | None = None, **options: Any) -> Recommender:
-        return cls(load_catalogue(folder, kinds), **options)
+    def from_folder(cls, paths: str | Path | Iterable[str | Path], kinds: Iterable[str] | None = None,
+                    **options: Any) -> Recommender:
+        """From catalogue files or folders of them (see ``load_catalogue``)."""
+        return cls(load_catalogue(paths, kinds), **options)
 
     @property
     def retriever(self):
