@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.domain import display_value
 from assistant.state import CANCELLED
-from assistant.profile.updates import feeling
+from assistant.profile.updates import entity_feeling
 from policies import cues, slot_policy
 from policies.decisions import (
     CONFLICT,
@@ -321,16 +321,24 @@ def preference(step: Step, state: DialogueState, domain: Domain) -> list[Decisio
     """ "I'm vegetarian", "I love Indian food": the profile keeps it; a detail the focused task can use fills it."""
     out = profile_values(step.request, domain)
     idx = index(domain)
-    said = [value for slot, value in idx.slot_values(step.request.entities)]
-    against = feeling(step.request.text or "") < 0  # "I hate seafood" is no search for seafood
+    request = step.request
+    # each value with the feeling of its own clause: "I'm vegetarian and I hate loud places"
+    liked, words = [], []
+    for entity in request.entities:
+        slot = idx.entity_slot.get(entity.entity)
+        if slot is None or entity.value is None:
+            continue
+        # a diet is a constraint whatever the words around it ("I'm vegetarian and I hate ...")
+        against = domain.slots[slot].kind != "diet" and entity_feeling(request.text, entity) < 0
+        words.append(("no " if against else "") + display_value(entity.value))
+        if not against:  # "I hate seafood" is no search for seafood
+            liked.append(entity)
     focused = state.focused_task
-    if focused is not None and not against:
-        proposed = {s: v for s, v in slot_policy.proposals(focused.type, step.request.entities, domain).items()
+    if focused is not None:
+        proposed = {s: v for s, v in slot_policy.proposals(focused.type, liked, domain).items()
                     if focused.slots.get(s) is None}
         out += slot_policy.fill(focused.id, slot_policy.check(focused.slots, proposed, domain), domain)
-    text = ", ".join(display_value(v) for v in said) if said else step.request.text
-    if against and said:
-        text = "no " + text
+    text = ", ".join(dict.fromkeys(words)) if words else request.text
     return out + [Utter("utter_preference_noted", {"preference": text})]
 
 

@@ -40,6 +40,7 @@ PARSES = ScriptedParser(
     said("friday", "inform", restaurant_bookday="friday"),
     said("at 7pm", "inform", restaurant_booktime=("19:00", "7pm")),
     said("I'm vegetarian", "inform_preference", diet="vegetarian"),
+    said("I'm vegetarian and I hate loud places", "inform_preference", diet="vegetarian", feature="loud"),
     said("I love Indian food", "inform_preference", restaurant_food=("indian", "Indian")),
     said("what do you know about me", "ask_profile"),
     said("forget me", "forget_me"),
@@ -267,3 +268,11 @@ def test_a_rejection_naming_what_the_user_dislikes_is_no_search_for_it(domain, r
     profile = talk.assistant.profile("lou")
     assert profile.score("food", "thai", profile.updated_at) < 0
     assert profile.constraints.budget_max is None  # "fancy" here is a taste, not a price
+
+
+def test_each_stated_value_keeps_the_feeling_of_its_own_clause(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "max")
+    assert "vegetarian, no loud" in talk("I'm vegetarian and I hate loud places")
+    profile = talk.assistant.profile("max")
+    assert tuple(profile.constraints.diet) == ("vegetarian",)
+    assert profile.score("feature", "loud", profile.updated_at) < 0

@@ -357,6 +357,15 @@ def feeling(clause: str) -> float:
     return _feeling(clause.lower())
 
 
+def entity_feeling(text: str, entity: Any) -> float:
+    """How the words around one entity feel about it: "I'm vegetarian and I hate [loud] places" → ``HATE``
+    for loud, neutral for vegetarian (each entity's own clause)."""
+    found = _entities([entity])
+    if not found:
+        return PLAIN_STATEMENT
+    return _feeling(_clause(text or "", found[0])[1])
+
+
 def _feeling(clause: str) -> float:
     if _HATE.search(clause):
         return HATE
