@@ -57,7 +57,8 @@ class ErrorLog(logging.Handler):
         self.records = []
 
     def emit(self, record):
-        self.records.append(f"{record.name}: {record.getMessage()}")
+        trace = "\n" + logging.Formatter().formatException(record.exc_info) if record.exc_info else ""
+        self.records.append(f"{record.name}: {record.getMessage()}{trace}")  # the traceback says why
 
 
 @pytest.fixture(scope="module")

@@ -111,13 +111,16 @@ class SocketIOChannel:
         joined = state.session_id == sender
         try:
             messages = await self.runner.run(sender, text, metadata, self.settings.socketio_channel)
-            if not joined:
+            if not joined and sid in self._sockets:  # a client gone mid-turn has no room to join
                 await self._join(sid, state, sender)
             for message in messages:
                 for payload in socketio_payloads(message):
                     await self.sio.emit("bot_uttered", payload, room=sender)
         except Exception:  # never let a turn kill the connection's handler
-            logger.exception("socket.io turn of %s failed", sender)
+            if sid not in self._sockets:  # the client left while we answered: nobody to tell, nothing wrong
+                logger.debug("socket.io client %s left during its turn", sid, exc_info=True)
+            else:
+                logger.exception("socket.io turn of %s failed", sender)
 
     # ------------------------------------------------------------ helpers
     def _sender(self, sid: str, state: _Socket, session_id: str | None) -> str:
