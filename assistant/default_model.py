@@ -33,8 +33,6 @@ def load_config(data_dir: Path):
 def ensure_default_model(data_dir: Path | None = None, progress: bool = True, log=None) -> Path:
     """The cached model for ``data_dir``, training it (with a progress bar) when missing."""
     from nlu.artifacts import is_model_dir
-    from nlu.loaders import load_data
-    from nlu.train import train
 
     data_dir = data_dir or default_data_dir()
     log = log or (lambda msg: print(msg, file=sys.stderr))
@@ -44,6 +42,10 @@ def ensure_default_model(data_dir: Path | None = None, progress: bool = True, lo
     files = nlu_files(data_dir)
     if not files:
         raise FileNotFoundError(f"no NLU data under {data_dir / NLU_DATA}: add Rasa YAML files there")
+    # training imports transformers (seconds): only when there is something to train
+    from nlu.loaders import load_data
+    from nlu.train import train
+
     log(f"No trained model for {data_dir} yet: training one (cached in {target}).")
     data = load_data(files)
     tmp = target.with_name(target.name + ".partial")

@@ -17,6 +17,8 @@ LABELS = "labels.json"
 CONFIG = "nlu_config.json"
 DATA = "nlu_data.json"  # synonyms, lookups, regexes the parser needs
 METRICS = "metrics.json"
+# buffers some transformers versions save and others rebuild; never learned
+_BUFFERS = ("position_ids", "token_type_ids")
 REQUIRED = (WEIGHTS, LABELS, CONFIG, DATA, ENCODER_DIR + "/config.json")
 
 
@@ -73,9 +75,13 @@ def load_model(path: str | Path) -> ModelBundle:
     state = load_file(str(path / WEIGHTS))
     # position_ids buffers differ between transformers versions; weights must match exactly
     result = model.load_state_dict(state, strict=False)
-    missing_weights = [k for k in result.missing_keys if not k.endswith("position_ids")]
+    missing_weights = [k for k in result.missing_keys if not k.endswith(_BUFFERS)]
     if missing_weights:
         raise ModelNotFoundError(f"{path / WEIGHTS} lacks weights for {', '.join(missing_weights[:5])}")
+    unknown = [k for k in result.unexpected_keys if not k.endswith(_BUFFERS)]
+    if unknown:
+        raise ModelNotFoundError(f"{path / WEIGHTS} has weights this encoder does not use ({', '.join(unknown[:5])}); "
+                                 "retrain the model with this version")
     extras = _read_json(path / DATA)
     metrics = _read_json(path / METRICS) if (path / METRICS).exists() else {}
     return ModelBundle(

@@ -53,10 +53,20 @@ def load_pretrained(name: str):
 
 
 def load_architecture(path: Path):
-    """(encoder with uninitialised weights, tokenizer) from a saved model's encoder/ folder."""
+    """(encoder with uninitialised weights, word tokenizer) from a saved model's encoder/ folder.
+
+    A BERT encoder is built in plain torch (nlu.bert) so that parsing never imports transformers;
+    other architectures go through transformers.
+    """
+    from nlu import bert
+    from nlu.subwords import SubwordTokenizer
+
+    raw = bert.load_config(path)
+    if bert.supports(raw) and (path / "tokenizer.json").exists():
+        return bert.BertEncoder(bert.BertConfig.from_dict(raw)), SubwordTokenizer.from_dir(path)
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
     _quiet_transformers()
     config = AutoConfig.from_pretrained(str(path), local_files_only=True)
     tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-    return AutoModel.from_config(config), tokenizer
+    return AutoModel.from_config(config), SubwordTokenizer.from_transformers(tokenizer)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import torch
 
+from nlu.subwords import SubwordTokenizer
+
 
 @dataclass
 class EncodedText:
@@ -21,27 +23,26 @@ class EncodedText:
     word_ends: list[int]
 
 
-def encode_words(tokenizer, words: list[str], max_length: int) -> EncodedText:
+def encode_words(tokenizer: SubwordTokenizer, words: list[str], max_length: int) -> EncodedText:
     return encode_batch(tokenizer, [words], max_length)[0]
 
 
-def encode_batch(tokenizer, batch_words: list[list[str]], max_length: int) -> list[EncodedText]:
+def encode_batch(tokenizer: SubwordTokenizer, batch_words: list[list[str]], max_length: int) -> list[EncodedText]:
     """Encode many word lists with one tokenizer call (much faster than one call each)."""
     if not batch_words:
         return []
-    enc = tokenizer(batch_words, is_split_into_words=True, truncation=True, max_length=max_length)
     out = []
-    for row, words in enumerate(batch_words):
-        ids = enc["input_ids"][row]
-        starts, ends = _positions(enc.word_ids(row), len(words))
+    for words, enc in zip(batch_words, tokenizer.encode(batch_words, max_length)):
+        ids = enc.input_ids
+        starts, ends = _positions(enc.word_ids, len(words))
         kept = _contiguous(starts)
         truncated = len(ids) >= max_length
         if kept < len(words) and not (truncated and all(s is None for s in starts[kept:])):
             # some words produced no subtoken: the unknown token stands in for them
-            fixed = [w if tokenizer.tokenize(w) else tokenizer.unk_token for w in words]
-            one = tokenizer(fixed, is_split_into_words=True, truncation=True, max_length=max_length)
-            ids = one["input_ids"]
-            starts, ends = _positions(one.word_ids(), len(words))
+            fixed = [w if tokenizer.pieces(w) else tokenizer.unk_token for w in words]
+            one = tokenizer.encode([fixed], max_length)[0]
+            ids = one.input_ids
+            starts, ends = _positions(one.word_ids, len(words))
             kept = _contiguous(starts)
         out.append(EncodedText(list(ids), [s for s in starts[:kept]], [e for e in ends[:kept]]))
     return out

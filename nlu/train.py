@@ -22,6 +22,7 @@ from nlu.labels import LabelSpace, bio_tags, example_words
 from nlu.metrics import EvaluationResult, Prediction, evaluate, example_to_gold
 from nlu.model import JointModel
 from nlu.predictor import JointPredictor
+from nlu.subwords import SubwordTokenizer
 from nlu.types import Example, TrainingData
 
 
@@ -129,7 +130,8 @@ def train(
         log(f"augmentation added {len(extra)} examples to {len(data.examples)}")
 
     labels = LabelSpace.from_examples(examples)
-    encoder, tokenizer = load_pretrained(config.encoder)
+    encoder, hf_tokenizer = load_pretrained(config.encoder)
+    tokenizer = SubwordTokenizer.from_transformers(hf_tokenizer)
     model = JointModel(encoder, len(labels.intents), labels.tags, config)
 
     intent_index = {name: i for i, name in enumerate(labels.intents)}
@@ -258,7 +260,7 @@ def train(
     save_model(
         out_dir,
         model,
-        tokenizer,
+        hf_tokenizer,
         labels,
         config,
         {"synonyms": data.synonyms, "lookups": data.lookups, "regexes": data.regexes},

@@ -2,24 +2,25 @@
 
 import pytest
 
-from nlu.encoder import load_pretrained
+from nlu.encoder import resolve_encoder_path
 from nlu.features import collate, encode_words
 from nlu.bio import bio_tags, spans_from_bio as chunks
 from nlu.labels import LabelSpace
+from nlu.subwords import SubwordTokenizer
 from nlu.tokenizer import tokenize, tokens_from_words
 from nlu.types import EntitySpan, Example
 
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    return load_pretrained("default")[1]
+    return SubwordTokenizer.from_dir(resolve_encoder_path("default"))
 
 
 def test_first_subtoken_of_each_word(tokenizer):
     words = ["book", "antidisestablishmentarianism", "now"]
     enc = encode_words(tokenizer, words, 64)
     assert len(enc.word_starts) == 3
-    pieces = tokenizer.convert_ids_to_tokens(enc.input_ids)
+    pieces = tokenizer.tokens(enc.input_ids)
     assert pieces[enc.word_starts[0]] == "book"
     assert pieces[enc.word_starts[2]] == "now"
     assert enc.word_starts[2] - enc.word_starts[1] > 1  # the long word became several pieces
@@ -28,7 +29,7 @@ def test_first_subtoken_of_each_word(tokenizer):
 def test_words_without_subtokens_get_the_unknown_token(tokenizer):
     enc = encode_words(tokenizer, ["hi", "\ufffd\ufffd", "\u200b", "there"], 64)
     assert len(enc.word_starts) == 4
-    pieces = tokenizer.convert_ids_to_tokens(enc.input_ids)
+    pieces = tokenizer.tokens(enc.input_ids)
     assert [pieces[i] for i in enc.word_starts] == ["hi", "[UNK]", "[UNK]", "there"]
 
 
