@@ -113,7 +113,8 @@ def _add_serve(sub) -> None:
     p.add_argument("--max-message-bytes", type=int, default=8192, metavar="N",
                    help="largest user message in UTF-8 bytes (default 8192); bigger ones get 413")
     p.add_argument("--rate-limit", default="60/60s", metavar="N/WINDOW",
-                   help="messages per sender and time window, e.g. 60/60s, 10/s, 100/5m, or off (default 60/60s)")
+                   help="messages per sender and time window, e.g. 60/60s, 10/s, 100/5m, or off (default 60/60s); "
+                        "with --redis it is counted for all workers and servers on that Redis together")
     p.set_defaults(func=cmd_serve)
 
 

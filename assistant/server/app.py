@@ -45,7 +45,7 @@ class ConciergeApp(socketio.ASGIApp):
     settings: ServerSettings
 
 
-def _lifespan(settings: ServerSettings):
+def _lifespan(settings: ServerSettings, runner: TurnRunner):
     @asynccontextmanager
     async def lifespan(app):
         # turns run on this pool (Assistant.ahandle -> asyncio.to_thread); sized for the load, not the cores
@@ -54,6 +54,7 @@ def _lifespan(settings: ServerSettings):
         try:
             yield
         finally:
+            await runner.close()
             executor.shutdown(wait=False, cancel_futures=True)
 
     return lifespan
@@ -83,7 +84,7 @@ def create_app(assistant: "Assistant", settings: ServerSettings | None = None) -
         routes=[*rest.routes(), *api.routes(), *widget_routes()],
         middleware=middleware,
         exception_handlers=exception_handlers,
-        lifespan=_lifespan(settings),
+        lifespan=_lifespan(settings, runner),
     )
     app = ConciergeApp(sockets.sio, other_asgi_app=http, socketio_path=settings.socketio_path.strip("/"))
     app.http, app.sio, app.runner, app.settings = http, sockets.sio, runner, settings

@@ -1,17 +1,24 @@
 """Per-sender rate limit: at most N messages in any window of T seconds (a sliding log).
 
-Pure logic with an injectable clock. Each process of a multi-worker server keeps its own counts,
-so with W workers a sender can get up to W x N through when its messages are spread over them.
+:class:`RateLimiter` is pure logic with an injectable clock, for one process. With several workers
+(``--redis``) every worker checks :class:`SharedRateLimiter` instead: the same sliding log kept in
+Redis and updated by one atomic script on Redis's own clock, so a sender gets N messages per window
+in all, however its messages are spread over the workers.
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
+import os
 import threading
 import time
 from collections import OrderedDict, deque
-from typing import Callable
+from typing import Any, Callable
 
-__all__ = ["RateLimiter"]
+__all__ = ["RateLimiter", "SharedRateLimiter"]
+
+logger = logging.getLogger(__name__)
 
 
 class RateLimiter:
@@ -57,3 +64,76 @@ class RateLimiter:
 
     def __len__(self) -> int:
         return len(self._log)
+
+
+# KEYS[1]: the sender's log (a sorted set of message ids scored by arrival in ms)
+# ARGV: count, window in ms, a unique id for this message. Returns -1 (pass) or ms until one may pass.
+_HIT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local count, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= count then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(tonumber(oldest[2]) + window - now, 1)
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window)
+return -1
+"""
+
+
+class SharedRateLimiter:
+    """The sliding log of :class:`RateLimiter` in Redis, shared by every worker that uses the same
+    ``prefix``. When Redis cannot be reached a message passes (and the failure is logged): the
+    limit protects the service, it must not be the thing that takes it down."""
+
+    def __init__(self, url: str, count: int, seconds: float, *, prefix: str = "concierge:ratelimit:") -> None:
+        self.url = url
+        self.count = count
+        self.seconds = seconds
+        self.prefix = prefix
+        # an asyncio client belongs to the event loop it first ran in: one per loop
+        self._client: Any = None
+        self._script: Any = None
+        self._loop: Any = None
+        # unique per message across workers: this process's id and a counter
+        self._ids = itertools.count()
+        self._me = f"{os.getpid()}-{id(self):x}"
+        self._warned = False
+
+    def _connected(self):
+        import asyncio
+
+        from redis.asyncio import Redis
+
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._client = Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=2)
+            self._script = self._client.register_script(_HIT)
+            self._loop = loop
+        return self._script
+
+    @property
+    def enabled(self) -> bool:
+        return self.count > 0
+
+    async def hit(self, key: str) -> float | None:
+        """Count one message of ``key``: ``None`` when it may pass, else seconds until it may."""
+        if not self.enabled:
+            return None
+        try:
+            wait_ms = await self._connected()(keys=[self.prefix + key],
+                                         args=[self.count, int(self.seconds * 1000), f"{self._me}-{next(self._ids)}"])
+        except Exception as exc:  # redis down or unreachable
+            if not self._warned:
+                logger.warning("rate limit not checked: Redis is unreachable (%s)", exc)
+                self._warned = True
+            return None
+        self._warned = False
+        return None if int(wait_ms) < 0 else int(wait_ms) / 1000
+
+    async def close(self) -> None:
+        if self._client is not None:
+            client, self._client, self._loop = self._client, None, None
+            await client.aclose()

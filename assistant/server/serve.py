@@ -113,7 +113,7 @@ def _warnings(settings: ServerSettings) -> list[str]:
         out.append(f"note: {settings.workers} workers share the port: socket.io clients that start with "
                    "long-polling (rasa-webchat) need a load balancer with sticky sessions in front; "
                    "websocket-only clients (our widget) and REST work as they are. The rate limit is "
-                   "counted per worker.")
+                   "counted in Redis, for all workers together.")
     return out
 
 

@@ -116,6 +116,9 @@ class SocketIOChannel:
             for message in messages:
                 for payload in socketio_payloads(message):
                     await self.sio.emit("bot_uttered", payload, room=sender)
+        except TooManyRequests as exc:  # the limit shared between workers
+            await self._error(sid, exc, note=f"You're sending messages faster than I can answer. "
+                                             f"Please wait {max(1, round(exc.retry_after))} s.")
         except Exception:  # never let a turn kill the connection's handler
             if sid not in self._sockets:  # the client left while we answered: nobody to tell, nothing wrong
                 logger.debug("socket.io client %s left during its turn", sid, exc_info=True)
