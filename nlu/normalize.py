@@ -164,6 +164,7 @@ def parse_time(text: str) -> str | None:
     if re.search(r"\bmidnight\b", s):
         return "00:00"
     s = re.sub(r"(\d)\s?ish\b", r"\1", s)  # "6ish"
+    s = re.sub(rf"\bhalf\s+(?={_HOUR_RE}\b)(?!past\b)", "half past ", s)  # British "half 7" is 7:30
     hour: int | None = None
     minute = 0
     ampm: str | None = None
@@ -365,6 +366,37 @@ for _label in ("number", "cardinal", "quantity", "count", "ordinal", "percent"):
 _PARSERS["time"] = lambda text, ref: parse_time(text)
 _PARSERS["date"] = parse_date
 _PARSERS["money"] = lambda text, ref: parse_money(text)
+
+
+# what a slot's values are, read from the last part of its name (MultiWOZ style: "train-leaveat")
+_KIND_OF_NAME = {
+    **dict.fromkeys(("time", "leaveat", "arriveby", "booktime"), "time"),
+    **dict.fromkeys(("date", "day", "bookday"), "date"),
+    **dict.fromkeys(("number", "cardinal", "quantity", "count", "ordinal", "people", "bookpeople", "nights",
+                     "bookstay", "stars"), "number"),
+    "money": "money",
+    "percent": "percent",
+}
+
+
+_MEAL_CLOCK = re.compile(r"^(0[1-9]):(\d\d)$")
+_SAYS_MORNING = re.compile(r"(?<![a-z])a\.?\s?m\b|\b(morning|breakfast|brunch)\b|\b0\d[:.h]\d\d", re.IGNORECASE)
+
+
+def table_time(value: Any, surface: str) -> Any:
+    """A table booking's time: "a table at 7" means 19:00, not 07:00. A 1-9 o'clock with nothing
+    saying morning ("am", "morning", "07:30") moves to the afternoon/evening; other values stay."""
+    if isinstance(value, str) and (m := _MEAL_CLOCK.match(value)) and not _SAYS_MORNING.search(surface):
+        return f"{int(m.group(1)) + 12:02d}:{m.group(2)}"
+    return value
+
+
+def value_kind(entity: str) -> str | None:
+    """The kind of value an entity holds ("time", "date", "number", "money", "percent"), or None for
+    text and categorical ones. Works for NER labels ("TIME", "CARDINAL"), generic names ("people") and
+    slot names whose last part tells it ("train-leaveat", "restaurant-bookpeople", "hotel-bookday")."""
+    name = str(entity).lower()
+    return _KIND_OF_NAME.get(name) or _KIND_OF_NAME.get(name.rsplit("-", 1)[-1])
 
 
 def normalize(label: str, text: str, reference: dt.date | None = None) -> Any:

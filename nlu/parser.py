@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from nlu.artifacts import ModelBundle, load_model
+from nlu.normalize import normalize, table_time, value_kind
 from nlu.segment import Clause, group_clauses, split_clauses
 from nlu.tokenizer import tokenize
 from nlu.types import IntentPrediction, Parse, ParsedEntity, Segment
@@ -33,6 +34,24 @@ def _clean(text: Any) -> str:
         text = str(text)
     # lone surrogates cannot cross into the Rust tokenizer; same length keeps offsets valid
     return _SURROGATES.sub("\ufffd", text)
+
+
+def _lends_value(rule: ParsedEntity, owner: ParsedEntity) -> bool:
+    """Whether a rule entity inside a model entity gives the model entity its value: only a value of
+    the same kind (a CARDINAL 18 in "18:45" is no departure time), and for text slots only one for
+    the same part of the schema ("area" for an area) or for all of the words ("the [town centre]" is
+    "centre", but the "gallery" of "Aldous Gallery" does not make the name a museum)."""
+    kind = value_kind(owner.entity)
+    if kind is not None or value_kind(rule.entity) is not None:
+        return kind == value_kind(rule.entity)
+    if _slot_part(rule.entity) == _slot_part(owner.entity):
+        return True
+    words = _ARTICLE.sub("", owner.text.lower())
+    return rule.end == owner.end and rule.end - rule.start >= len(words)
+
+
+def _slot_part(entity: str) -> str:
+    return entity.lower().rsplit("-", 1)[-1]
 
 
 class Parser:
@@ -121,7 +140,8 @@ class Parser:
         for m in model_entities:
             surface = text[m.start : m.end]
             merged.append(
-                ParsedEntity(m.entity, self._canonical(surface), m.start, m.end, m.confidence, MODEL_EXTRACTOR, surface)
+                ParsedEntity(m.entity, self._value(m.entity, surface), m.start, m.end, m.confidence, MODEL_EXTRACTOR,
+                             surface)
             )
         for r in sorted(rule_entities, key=lambda e: (e.start, -(e.end - e.start))):
             owner = next((m for m in merged if m.start < r.end and r.start < m.end), None)
@@ -129,9 +149,21 @@ class Parser:
                 merged.append(r)
             elif owner.extractor == MODEL_EXTRACTOR and owner.start <= r.start and r.end <= owner.end:
                 # model found the slot, spaCy knows the canonical value of its words
-                if owner.value == owner.text and r.value != r.text:
+                if owner.value == owner.text and r.value != r.text and _lends_value(r, owner):
                     owner.value = r.value
         return sorted(merged, key=lambda e: (e.start, e.end))
+
+    def _value(self, entity: str, surface: str) -> Any:
+        """Canonical value of a model entity's words: times, days and counts through the normaliser
+        ("18:45" -> "18:45", "7pm" -> "19:00", "four" -> 4), anything else through the synonyms."""
+        kind = value_kind(entity)
+        if kind is not None:
+            value = normalize(kind, surface)
+            if kind == "time" and str(entity).lower().endswith("booktime"):
+                value = table_time(value, surface)
+            if value != surface:
+                return value
+        return self._canonical(surface)
 
     def _segments(self, text: str, clauses, rule_entities: list[ParsedEntity]) -> list[Segment]:
         if len(clauses) < 2:

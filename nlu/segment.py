@@ -4,6 +4,11 @@ A message is cut into clauses at connectives ("and", "then", "also", commas,
 sentence ends). Clauses that the model reads as confidently different intents
 become segments; a clause it is unsure about joins the segment before it, so
 "a table for 4, at 7pm" stays one request.
+
+Two kinds of words look like connectives without being ones: "also" inside a
+clause ("I also need a train": after its subject or an auxiliary) does not
+cut it, and a lead-in that asks for nothing ("hang on", "by the way") belongs
+to the request after it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,21 @@ _BOUNDARY = re.compile(
     re.IGNORECASE,
 )
 MIN_CLAUSE_WORDS = 2
+# "also" right after one of these is inside a clause: "I also need", "we'd also like", "could also"
+_SUBJECT_OR_AUXILIARY = frozenset(
+    "i we you they he she i'd we'd you'd they'd i'll we'll you'll they'll i'm we're you're they're"
+    " i've we've you've they've would will could can might may should shall must do does did"
+    " am is are was were".split()
+)
+_LAST_WORD = re.compile(r"([\w']+)\W*$")
+# a clause that only leads in to what follows; it asks for nothing of its own
+_LEAD_IN = re.compile(
+    r"(?:oh|ok|okay|and|but|no|right|well|so)?[\s,]*"
+    r"(?:hang on|hold on|wait(?: a (?:sec|second|minute|moment|mo))?|just a (?:sec|second|minute|moment|mo)"
+    r"|one (?:more|last|other) thing|by the way|btw|before i forget|come to think of it|on second thoughts?"
+    r"|oh wait|actually|sorry|oops|hmm+|um+|erm+|uh+)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -31,9 +51,16 @@ def split_clauses(text: str) -> list[Clause]:
     clauses: list[Clause] = []
     pos = 0
     for m in _BOUNDARY.finditer(text):
+        if _inside_clause(text, m):
+            continue
         _add(clauses, text, pos, m.start())
         pos = m.end()
     _add(clauses, text, pos, len(text))
+    # "hang on, I also need a train": the lead-in belongs to the request it introduces
+    for i in range(len(clauses) - 2, -1, -1):
+        if _LEAD_IN.fullmatch(clauses[i].text):
+            first, second = clauses[i], clauses[i + 1]
+            clauses[i : i + 2] = [Clause(first.start, second.end, text[first.start : second.end])]
     # a clause too short to be a request ("and you?") is glued to its neighbour
     merged: list[Clause] = []
     for c in clauses:
@@ -46,6 +73,14 @@ def split_clauses(text: str) -> list[Clause]:
         first, second = merged[0], merged[1]
         merged[:2] = [Clause(first.start, second.end, text[first.start : second.end])]
     return merged
+
+
+def _inside_clause(text: str, boundary: re.Match[str]) -> bool:
+    """A bare "also" after a subject or an auxiliary ("I also need") is no connective."""
+    if boundary.group().strip().lower() != "also":
+        return False
+    before = _LAST_WORD.search(text, 0, boundary.start())
+    return before is not None and before.group(1).lower().replace("\u2019", "'") in _SUBJECT_OR_AUXILIARY
 
 
 def _add(clauses: list[Clause], text: str, start: int, end: int) -> None:

@@ -20,7 +20,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlu.normalize import normalize
+from nlu.normalize import normalize, value_kind
 from nlu.types import ParsedEntity
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,9 @@ _DAY_WORDS = frozenset(
     "today tonight tomorrow next this monday tuesday wednesday thursday friday saturday sunday"
     " mon tue tues wed thu thur thurs fri sat sun".split()
 )
+
+# a clock time written with digits: "18:45", "7:30pm", "7.30 p.m." (not "4.50": a price or a rating)
+_CLOCK_FACE = re.compile(r"\d{1,2}:\d{2}(?:\s*[ap]\.?m\.?)?|\d{1,2}(?:\.\d{2})?\s*[ap]\.?m\.?", re.IGNORECASE)
 
 _cache: dict[str, Language] = {}
 
@@ -289,6 +292,8 @@ class SpacyEntityExtractor:
             for span, label in _split_ner_span(ent):
                 entity = self.ner_labels[label]
                 surface = text[span.start_char : span.end_char]
+                if value_kind(entity) == "number" and _CLOCK_FACE.fullmatch(surface.strip()):
+                    entity = self.ner_labels.get("TIME", entity)  # the small NER calls "18:45" a CARDINAL
                 value = normalize(entity, surface, reference)
                 start, end = span.start_char, span.end_char
                 out.append(_entity(text, entity, value, start, end, NER_CONFIDENCE, "spacy"))

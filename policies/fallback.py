@@ -11,8 +11,10 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from policies import cues, recommend_policy, slot_policy
+from policies.context import Request
 from policies.decisions import CONFLICT, SLOT, SUGGESTION, Decision, Utter
 from policies.index import index
+from policies.task_policy import resume_target
 
 if TYPE_CHECKING:
     from assistant.domain import Domain
@@ -64,7 +66,7 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
         return utter("utter_default")
     if parse.intent.name in OUT_OF_SCOPE_INTENTS:
         return utter("utter_out_of_scope")
-    if len(parse.segments) > 1 or _answers_focused_task(state, parse, domain):
+    if len(parse.segments) > 1 or _answers_focused_task(state, parse, domain) or _goes_back(state, parse, domain):
         return []
     if ctx.pending is not None and ctx.pending.expects == SUGGESTION and recommend_policy.is_answer(
             parse.intent.name, parse.intent.confidence, parse.text or "", config.option_floor):
@@ -116,6 +118,15 @@ def _answers_focused_task(state: DialogueState, parse: Parse, domain: Domain) ->
     if focused is None or len(values) != 1:
         return False
     return slot_policy.fits_question(focused, values[0][0], domain) is not None
+
+
+def _goes_back(state: DialogueState, parse: Parse, domain: Domain) -> bool:
+    """ "Let's go back to the train" with a train to go back to: understood through its words, whatever
+    the intent (a task intent of another task is a request for that task, and no going back)."""
+    request = Request.from_parse(parse)[0]
+    task_type = domain.task_for_intent(request.intent)
+    target = resume_target(request, state, domain)
+    return target is not None and (task_type is None or task_type.name == target.type)
 
 
 def phrase(intent: str, domain: Domain) -> str:

@@ -99,7 +99,7 @@ def classify(request: Request, state: DialogueState, domain: Domain, ctx: TurnCo
     task_type = domain.task_for_intent(intent)
     asks_resume, named = cues.resume_target(request.text, domain, request.entities)
     if asks_resume and (task_type is None or task_type.name == named):
-        target = _resumable(state, named) if named else next(iter(state.suspended_tasks()), None)
+        target = resume_target(request, state, domain)
         if target is not None:
             return Step(RESUME, request, target.type)
         if named is not None and task_type is None and intent != "cancel_task":  # none to go back to: a new one
@@ -288,8 +288,11 @@ def inform(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
         if owner is None:
             continue
         open_task = state.task_of_type(owner)
+        waiting = waiting_for(state, slot, domain) if open_task is None else None
         if open_task is not None:
             per_task.setdefault(open_task.id, {}).setdefault(slot, value)
+        elif waiting is not None:  # "2 people" while the hotel waits for its guests: the hotel's answer
+            per_task.setdefault(waiting.id, {}).setdefault(idx.maps(waiting.type, slot), value)  # type: ignore[arg-type]
         else:  # "the Fitzwilliam Museum" with no sightseeing under way: that is a request for it
             new_tasks.setdefault(owner, {}).setdefault(slot, value)
     for task_id, proposed in per_task.items():
@@ -303,6 +306,22 @@ def inform(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
         goal = "find" if "find" in task_type.intents.values() else "book"
         return out + start(task_type, task_type.priority, goal, proposed, state, domain)  # one new task per request
     return out
+
+
+def waiting_for(state: DialogueState, slot: str, domain: Domain) -> Task | None:
+    """The waiting (open, not focused) task that a bare value tagged ``slot`` answers: the one that
+    asked for a slot of its kind, else the only one with that slot still empty. None when there is
+    none, or when several could take it and none asked."""
+    idx = index(domain)
+    candidates = []
+    for task in state.open_tasks():
+        target = idx.maps(task.type, slot) if task.id != state.focus else None
+        if target is not None and task.slots.get(target) is None:
+            candidates.append((task, target))
+    asked = [task for task, target in candidates if task.requested_slot == target]
+    if asked:
+        return asked[-1]
+    return candidates[0][0] if len(candidates) == 1 else None
 
 
 def profile_values(request: Request, domain: Domain) -> list[Decision]:
@@ -404,6 +423,16 @@ def _named_types(request: Request, domain: Domain) -> list[str]:
         if owner is not None and owner not in named:
             named.append(owner)
     return named
+
+
+def resume_target(request: Request, state: DialogueState, domain: Domain) -> Task | None:
+    """The task "let's go back to the hotel" brings back: the one named (open, or cancelled with its
+    details), or without a name the first waiting one. None: the request asks for no going back, or
+    there is nothing to go back to."""
+    asks_resume, named = cues.resume_target(request.text, domain, request.entities)
+    if not asks_resume:
+        return None
+    return _resumable(state, named) if named else next(iter(state.suspended_tasks()), None)
 
 
 def _resumable(state: DialogueState, task_type: str) -> Task | None:

@@ -241,3 +241,18 @@ def test_non_string_text_is_returned_as_is() -> None:
 )
 def test_never_raises(label: str, text: str) -> None:
     normalize(label, text, TUESDAY)
+
+
+@pytest.mark.parametrize("surface, value", [
+    ("7", "19:00"), ("at 7", "19:00"), ("half 7", "19:30"), ("7:30", "19:30"), ("quarter to 8", "19:45"),
+    ("7am", "07:00"), ("7 a.m.", "07:00"), ("seven in the morning", "07:00"), ("07:30", "07:30"),
+    ("8 for breakfast", "08:00"), ("11", "11:00"), ("12", "12:00"), ("18:45", "18:45"), ("7pm", "19:00"),
+])
+def test_a_table_at_seven_is_in_the_evening(surface, value):
+    assert nm.table_time(normalize("time", surface), surface) == value
+
+
+def test_half_an_hour_is_no_time_and_half_seven_is_half_past():
+    assert normalize("time", "half 7") == "07:30"
+    assert normalize("time", "half past seven pm") == "19:30"
+    assert normalize("time", "in half an hour") == "in half an hour"

@@ -639,14 +639,7 @@ def test_there_are_enough_scripted_dialogues():
 # is a known bug (noted on the issues). They run every time; a failure here is expected, not hidden:
 # the report still prints expected vs actual. Remove a line when its bug is fixed.
 KNOWN_BUGS = {
-    "a table at 19:00 and a train leaving 18:45 collide": "NLU reads '18:45' as the number 18 in some sentences",
-    "a late taxi is kept when the user says it is fine": "NLU reads some HH:MM times as numbers",
     "vegetarian then a table at a steakhouse by its name": "the profile conflict does not look the venue up",
-    "the taxi's destination changed before booking": "'sorry, I meant to X' is read as out of scope",
-    "the user goes back to the table explicitly": "'restaurant' tagged as the waiting train's destination",
-    "hang on, a train first": "'hang on, I' is split off and read as goodbye",
-    "a bare answer goes to the waiting task that needs it": "a bare count starts a new task",
-    "a cancelled task comes back with its details": "'back to the train' after a cancel is read as goodbye",
     "a vegetarian who insists on a steakhouse gets one": "the ranking keeps the diet filter after 'keep it'",
 }
 
