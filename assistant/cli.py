@@ -37,6 +37,8 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--model", required=True, help="trained model directory")
     p.add_argument("--data", nargs="+", required=True, help="labelled files or folders (Rasa YAML, JSONL)")
     p.add_argument("--out", required=True, help="report directory to write")
+    p.add_argument("--precision", choices=["int8", "fp32"], default="int8",
+                   help="int8 (default): 8-bit encoder products, about 3x faster on CPU; fp32: exactly as trained")
     p.set_defaults(func=cmd_evaluate_nlu)
 
 
@@ -49,6 +51,8 @@ def _add_parse(sub) -> None:
     p.add_argument("--model", help="trained model directory (default: the default assistant's model)")
     p.add_argument("--batch-size", type=int, default=32, help="utterances per model batch (default 32)")
     p.add_argument("--no-spacy", action="store_true", help="model entities only, no spaCy rule/NER entities")
+    p.add_argument("--precision", choices=["int8", "fp32"], default="int8",
+                   help="int8 (default): 8-bit encoder products, about 3x faster on CPU; fp32: exactly as trained")
     p.set_defaults(func=cmd_parse)
 
 
@@ -196,7 +200,7 @@ def cmd_evaluate_nlu(args) -> int:
     from nlu.report import format_summary, write_report
     from nlu.train import evaluate_examples
 
-    bundle = load_model(args.model)
+    bundle = load_model(args.model, args.precision)
     data = load_data(args.data)
     if not data.examples:
         print("error: the evaluation data holds no examples", file=sys.stderr)
@@ -211,7 +215,8 @@ def cmd_evaluate_nlu(args) -> int:
 def cmd_parse(args) -> int:
     from nlu.parser import Parser
 
-    parser = Parser.load(_resolve_model(args.model), use_spacy=not args.no_spacy, batch_size=args.batch_size)
+    parser = Parser.load(_resolve_model(args.model), use_spacy=not args.no_spacy, precision=args.precision,
+                         batch_size=args.batch_size)
     out = sys.stdout
     batch: list[str] = []
 

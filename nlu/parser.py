@@ -69,8 +69,9 @@ class Parser:
         self.batch_size = batch_size
 
     @classmethod
-    def load(cls, model_dir: str | Path, use_spacy: bool = True, **kwargs: Any) -> "Parser":
-        bundle = load_model(model_dir)
+    def load(cls, model_dir: str | Path, use_spacy: bool = True, precision: str = "int8", **kwargs: Any) -> "Parser":
+        """The parser of a trained model (``precision``: see :func:`nlu.artifacts.load_model`)."""
+        bundle = load_model(model_dir, precision)
         extractor = None
         if use_spacy:
             from nlu.spacy_pipeline import SpacyEntityExtractor

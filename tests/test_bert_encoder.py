@@ -83,7 +83,7 @@ def test_a_saved_model_parses_without_transformers_and_scores_as_when_trained(ti
     from nlu.artifacts import load_model
     from nlu.train import evaluate_examples
 
-    bundle = load_model(tiny_model_dir)
+    bundle = load_model(tiny_model_dir, precision="fp32")
     assert isinstance(bundle.predictor.model.encoder, bert.BertEncoder)
     # the training run evaluated with transformers' BERT; the reloaded plain-torch one agrees
     trained = json.loads((tiny_model_dir / "metrics.json").read_text())["dev"]
