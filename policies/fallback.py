@@ -79,6 +79,9 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
     close = second is not None and top.confidence - second.confidence < config.ambiguity_margin
     if top.confidence >= config.fallback_threshold and not close:
         return []
+    if second is not None and _same_task(top.name, second.name, domain) and \
+            top.confidence + second.confidence >= config.fallback_threshold:
+        return []  # "find or book a hotel?": both start the hotel, no question needed
     yes_no_open = ctx.pending is not None
     options = [
         p for p in ranking[:2]
@@ -93,6 +96,11 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
         other = (phrase(options[1].name, domain), payload(options[1], payload_entities))
     values = {"option_1": first[0], "payload_1": first[1], "option_2": other[0], "payload_2": other[1]}
     return utter("utter_clarify", values)
+
+
+def _same_task(first: str | None, second: str | None, domain: Domain) -> bool:
+    task = domain.task_for_intent(first)
+    return task is not None and task is domain.task_for_intent(second)
 
 
 def _answers_conflict(text: str) -> bool:

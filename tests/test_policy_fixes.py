@@ -114,3 +114,19 @@ def test_back_to_a_suspended_task_with_an_unsure_intent_resumes_it(chat):
 def test_an_unsure_message_naming_no_task_to_go_back_to_is_still_clarified(chat):
     chat(said("let's go back to the hotel", "bye", 0.45, ranking=[("find_hotel", 0.40)]))
     assert chat.responses() == ["utter_clarify"]  # nothing to go back to: ask, as before
+
+
+# ===================================================================== find or book
+
+
+def test_unsure_between_finding_and_booking_one_service_asks_nothing(chat):
+    chat(said("I need a hotel in the north for 2 nights", "book_hotel", 0.51, ranking=[("find_hotel", 0.48)],
+              hotel_area="north", hotel_bookstay=2))
+    assert "utter_clarify" not in chat.responses()
+    hotel = chat.task("hotel")
+    assert hotel is not None and hotel.status == ACTIVE and hotel.slots["hotel-area"] == "north"
+
+
+def test_unsure_between_two_services_still_asks(chat):
+    chat(said("somewhere in the north", "find_hotel", 0.5, ranking=[("find_restaurant", 0.45)]))
+    assert chat.responses() == ["utter_clarify"]
