@@ -212,7 +212,9 @@ class _TurnRun:
     # ------------------------------------------------------------ the turn
     def run(self, parse: Parse, metadata: Mapping[str, Any] | None, input_channel: str | None,
             message_id: str | None) -> None:
-        ctx = TurnContext(self.dm.config, datetime.fromtimestamp(self.dm.clock()), pending_question(self.state))
+        recommender = self.dm.recommender
+        ctx = TurnContext(self.dm.config, datetime.fromtimestamp(self.dm.clock()), pending_question(self.state),
+                          diet_clash=recommender.diet_clash if recommender is not None else None)
         self.parse = parse
         self.pending = ctx.pending
         self.record(ev.user(parse.text, parse, input_channel, metadata, message_id, timestamp=self.dm.clock()))

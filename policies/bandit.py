@@ -11,7 +11,9 @@ Why LinUCB rather than Thompson sampling: it is deterministic for a given state,
 and the reasons given for it can be reproduced and tested exactly, and this module stays a pure
 function of its inputs with no random generator to thread through; the exploitation term is a sum
 of per-feature contributions ``theta_i * x_i``, which is exactly what the explanations are made of.
-``alpha`` sets how much to explore (0: pure exploitation).
+``alpha`` sets how much to explore (0: pure exploitation); :func:`decayed_alpha` fades it as a
+model gains observations (a user the model knows well is shown what it knows they like; a new one
+is shown a little of everything).
 
 Arm-less: there is no model per item, only per feature, so a new catalogue item is scored from
 the first moment, and what is learnt on restaurants carries over to hotels.
@@ -42,6 +44,7 @@ __all__ = [
     "theta",
     "score",
     "update",
+    "decayed_alpha",
     "personalise",
     "to_json",
     "from_json",
@@ -130,6 +133,18 @@ def score(state: BanditState, features: Mapping[str, float] | Sequence[float], a
     expected = float(parts.sum())
     bonus = float(alpha * math.sqrt(max(0.0, float(x @ np.linalg.solve(state.A, x))))) if alpha else 0.0
     return BanditScore(expected + bonus, expected, bonus, dict(zip(state.features, (float(p) for p in parts))))
+
+
+def decayed_alpha(alpha: float, count: int, half: float | None) -> float:
+    """The exploration factor after ``count`` observations: ``alpha * half / (half + count)``, so it
+    halves at ``half`` observations and keeps fading (``None``: no fading)."""
+    if alpha < 0 or count < 0:
+        raise BanditError(f"alpha and count must be >= 0: alpha={alpha!r}, count={count!r}")
+    if half is None or not alpha:
+        return float(alpha)
+    if not half > 0:
+        raise BanditError(f"half must be > 0 (or None), not {half!r}")
+    return float(alpha * half / (half + count))
 
 
 def update(state: BanditState, features: Mapping[str, float] | Sequence[float], reward: float,

@@ -87,7 +87,7 @@ def detect(state: DialogueState, domain: Domain, ctx: TurnContext) -> list[Decis
 
 
 def _candidates(state: DialogueState, domain: Domain, ctx: TurnContext) -> Iterator[_Found]:
-    yield from _profile_conflicts(state, domain)
+    yield from _profile_conflicts(state, domain, ctx)
     yield from _schedule_conflicts(state, domain, ctx)
 
 
@@ -106,29 +106,36 @@ def _diet(state: DialogueState, domain: Domain) -> str | None:
     return None
 
 
-def _profile_conflicts(state: DialogueState, domain: Domain) -> Iterator[_Found]:
+def _profile_conflicts(state: DialogueState, domain: Domain, ctx: TurnContext | None = None) -> Iterator[_Found]:
     diet = _diet(state, domain)
-    words = DIET_CLASHES.get(diet or "")
-    if not words:
+    words = DIET_CLASHES.get(diet or "", ())
+    lookup = ctx.diet_clash if ctx is not None else None
+    if diet is None or not (words or lookup):
         return
     for task in state.open_tasks():
-        for slot, value in _clash_slots(task, domain, words):
+        for slot, value in _clash_slots(task, domain, words, diet, lookup):
             detail = {"slot": slot, "value": value, "constraint": diet, "signature": f"{slot}={value}|{diet}"}
             yield _Found(PROFILE, (task.id,), detail, "utter_conflict_profile",
                          {"constraint": diet, "value": display_value(value)}, task.id)
 
 
-def _clash_slots(task: Task, domain: Domain, words: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+def _clash_slots(task: Task, domain: Domain, words: tuple[str, ...], diet: str = "",
+                 lookup: Any = None) -> Iterator[tuple[str, Any]]:
     kinds = {domain.slots[s].kind for s in task.slots if s in domain.slots}
     if "food" not in kinds:
         task_type = domain.tasks.get(task.type)
         if task_type is None or not any(domain.slots[s].kind == "food" for s in task_type.slot_names
                                         if s in domain.slots):
             return  # only places that serve food clash with a diet
+    kind = domain.tasks[task.type].recommend if task.type in domain.tasks else None
     for slot, value in task.slots.items():
         spec = domain.slots.get(slot)
-        if spec is not None and spec.kind in ("food", "name") and any(w in str(value).lower() for w in words):
+        if spec is None or spec.kind not in ("food", "name") or value is None:
+            continue
+        if any(w in str(value).lower() for w in words):
             yield slot, value
+        elif spec.kind == "name" and lookup is not None and lookup(kind or task.type, value, diet):
+            yield slot, value  # "a table at The Butcher's Block": the catalogue knows it is a steakhouse
 
 
 @dataclass(frozen=True)

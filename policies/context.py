@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 
 from assistant import events as ev
@@ -64,6 +64,8 @@ class TurnContext:
     config: PolicyConfig
     now: datetime  # the turn's wall-clock time (urgency: "a near time")
     pending: Pending | None = None
+    # (kind, name, diet) -> True when the catalogue says the place of that name cannot serve the diet
+    diet_clash: Callable[[str, Any, str], bool] | None = None
 
 
 @dataclass(frozen=True)

@@ -4,13 +4,22 @@ Pure: candidates (already retrieved, each with its similarity to the user's word
 an ordered :class:`Ranking` out. The steps:
 
 1. **hard filter** (:func:`violations`): the task's required values, the user's diets and
-   accessibility needs, the budget ceiling, and never an item the user turned down;
+   accessibility needs, the budget ceiling, and never an item the user turned down. A diet the
+   request itself clashes with (a vegetarian who asked for a steakhouse, and kept it when the
+   dialogue pointed out the clash) is *waived*: it filters nothing, and places known not to cater
+   for it are pushed down instead (:func:`waived_diets`);
 2. **features** (:data:`FEATURES`) per candidate: profile affinity per attribute group (soft
-   preferences, faded with time), similarity, popularity, and whether it is in the area the user is
-   staying in (a fact shared by the hotel task);
+   preferences, faded with time; within one attribute a place is as good as the best value the user
+   likes and as bad as the worst one they dislike, so "live music" does not cancel "loud" for
+   someone who said it was too loud), ``disliked`` (the strongest clear dislike among all its values:
+   "I don't fancy Thai", "too loud"), similarity, popularity, and whether it is in the area the user
+   is staying in (a fact shared by the hotel task);
 3. **score** = the bandit's learnt weights . features (+ an exploration bonus, see
-   :mod:`policies.bandit`), minus a diversity penalty for resemblance to items already suggested in
-   this conversation ("something else");
+   :mod:`policies.bandit`, that fades as the user's own model gains observations), minus a
+   diversity penalty for resemblance to items already suggested in this conversation ("something
+   else"). The learnt weights of the affinity features never fall below a share of their prior
+   (:func:`weights`): the model learns how much each kind of taste matters, never that what the
+   user likes counts against a place (a linear fit on confounded features can say so);
 4. **reasons**: the largest positive contributions ``weight_i * feature_i`` of the top item, each
    as :class:`Reason` with the words to say it.
 
@@ -29,6 +38,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+
+import numpy as np
 
 from assistant.profile.describe import feature_clause, value_words
 from assistant.profile.model import (
@@ -53,10 +64,15 @@ __all__ = [
     "Ranked",
     "Excluded",
     "Ranking",
+    "AFFINITY",
     "initial_state",
     "new_user_state",
     "model_for",
     "violations",
+    "waived_diets",
+    "diet_clash",
+    "weights",
+    "turned_down",
     "candidate_features",
     "rank",
     "learn",
@@ -65,20 +81,29 @@ __all__ = [
 
 #: The score features, in the bandit's order. ``bias`` lets the model learn the base acceptance rate.
 FEATURES = ("bias", "pref_food", "pref_type", "pref_area", "pref_price", "pref_feature", "pref_other",
-            "similarity", "popularity", "near_stay")
-#: Weights before any feedback: taste first, then what the user asked for, then the crowd.
-PRIOR_WEIGHTS = {"bias": 0.0, "pref_food": 1.0, "pref_type": 1.0, "pref_area": 0.6, "pref_price": 0.6,
-                 "pref_feature": 0.8, "pref_other": 0.4, "similarity": 1.0, "popularity": 0.5, "near_stay": 0.4}
+            "similarity", "popularity", "near_stay", "disliked")
+#: Weights before any feedback: taste first, then what the user asked for, then the crowd. An
+#: acceptance credits every value of a place alike, but a price range or a tag is shared by a third of
+#: the catalogue and a cuisine by a few places: the commoner attributes weigh less until the model
+#: learns otherwise (with the same weights, a cheap, spicy British place would outrank a second
+#: Indian one after a single accepted cheap, spicy Indian).
+PRIOR_WEIGHTS = {"bias": 0.0, "pref_food": 1.0, "pref_type": 1.0, "pref_area": 0.4, "pref_price": 0.4,
+                 "pref_feature": 0.5, "pref_other": 0.4, "similarity": 1.0, "popularity": 0.5, "near_stay": 0.4,
+                 "disliked": 1.0}
+#: The features made of the user's soft preferences: their learnt weights keep a floor (see :func:`weights`).
+AFFINITY = ("pref_food", "pref_type", "pref_area", "pref_price", "pref_feature", "pref_other", "disliked")
 _GROUPS = {"pref_food": ("food",), "pref_type": ("type",), "pref_area": ("area",), "pref_price": ("pricerange",),
            "pref_feature": ("feature",), "pref_other": ("stars", "parking", "internet")}
 # a diet is served by places that cater for any of these
 _SATISFIES = {"vegetarian": {"vegetarian", "vegan"}, "pescatarian": {"pescatarian", "vegetarian", "vegan"}}
 _TASKS = ("restaurant", "hotel", "attraction", "taxi", "train")
+_UNSAID = ("bias", "disliked")  # never a reason to suggest something
 
 
 @dataclass(frozen=True)
 class RankingSettings:
-    alpha: float = 0.1  # exploration bonus (0: pure exploitation)
+    alpha: float = 0.1  # exploration bonus (0: pure exploitation) for a model with no observations
+    explore_half: float = 10.0  # ... halved once the model ranked with has this many observations (None: never)
     half_life: float | None = DEFAULT_HALF_LIFE  # soft preferences fade by half in this many seconds
     diversity: float = 0.6  # penalty per unit of resemblance to an item already suggested
     max_reasons: int = 2
@@ -86,6 +111,12 @@ class RankingSettings:
     prior_strength: float = 1.0  # how many observations the prior weights are worth (global model)
     user_strength: float = 3.0  # how many observations the global model is worth to one user
     fact_max_age: float = FACT_MAX_AGE["area"]  # the hotel's area older than this is ignored
+    dislike: float = 0.5  # a soft preference at or below minus this is a clear dislike (the ``disliked`` feature)
+    min_weight_share: float = 0.25  # learnt affinity weights stay at or above this share of their prior
+    waived_diet_penalty: float = 0.5  # a waived diet: the penalty of a place known not to cater for it
+    # a place turned down with a bare "no" may come back this many seconds later (None: never, the
+    # design's rule); one turned down for a reason ("too loud", "I don't fancy Thai") never does
+    forgive_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +168,7 @@ class Ranked:
     score: float  # expected + bonus - penalty: what the order is by
     expected: float  # learnt weights . features
     bonus: float  # exploration
-    penalty: float  # diversity
+    penalty: float  # diversity, and a waived diet the place is known not to cater for
     features: Mapping[str, float]
     contributions: Mapping[str, float]
     reasons: tuple[Reason, ...]
@@ -217,16 +248,52 @@ def _diet_ok(candidate: Candidate, diet: str) -> bool:
     words = DIET_CLASHES.get(diet, ())
     if any(word in food for word in words for food in item_values(attributes, "food")):
         return False  # a steakhouse is never offered to a vegetarian, whatever its menu lists
+    caters = _caters(candidate, diet)
+    if caters is not None:
+        return caters
+    name = candidate.name.lower()
+    return not any(word in name for word in words)  # "Smokehouse Joe's", unless the item says otherwise
+
+
+def _caters(candidate: Candidate, diet: str) -> bool | None:
+    """What the item itself says about catering for a diet (a list of diets, a flag); None: nothing."""
+    attributes = candidate.attributes
     offered = attributes.get("diets", attributes.get("diet"))
     if offered is not None:
         offered = offered if isinstance(offered, (list, tuple, set, frozenset)) else [offered]
         names = {DIET_SYNONYMS.get(v, v) for v in (attribute_value(o) for o in offered) if v}
         return bool(names & _SATISFIES.get(diet, {diet}))
-    flag = _flag(attributes, diet)
-    if flag is not None:
-        return flag
-    name = candidate.name.lower()
-    return not any(word in name for word in words)  # "Smokehouse Joe's", unless the item says otherwise
+    return _flag(attributes, diet)
+
+
+def _canonical_diet(diet: Any) -> str:
+    value = attribute_value(diet) or ""
+    return DIET_SYNONYMS.get(value, value)
+
+
+def diet_clash(item: Any, diet: str) -> bool:
+    """Whether a place cannot serve someone on ``diet`` (as the hard filter judges it): a steakhouse
+    for a vegetarian, a place whose diets leave it out. For looking up a venue the user names."""
+    return not _diet_ok(Candidate.of(item), _canonical_diet(diet))
+
+
+def waived_diets(profile: UserProfile, required: Mapping[str, Any] | None) -> frozenset[str]:
+    """The user's diets that the request itself clashes with: a vegetarian asking for a steakhouse.
+
+    The dialogue raises the clash as a profile conflict before anything is suggested; a request
+    that still holds the clashing value is one the user insisted on ("yes, keep it"), so that diet
+    no longer filters this request (the user keeps it in their profile)."""
+    out = set()
+    for diet in profile.constraints.diet:
+        words = DIET_CLASHES.get(_canonical_diet(diet), ())
+        for attribute, wanted in (required or {}).items():
+            prefix, sep, rest = attribute.partition("-")
+            if (rest if sep and prefix in _TASKS else attribute) not in ("food", "name"):
+                continue
+            values = wanted if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted]
+            if any(word in (attribute_value(v) or "") for word in words for v in values):
+                out.add(diet)
+    return frozenset(out)
 
 
 def _need_ok(candidate: Candidate, need: str) -> bool:
@@ -252,20 +319,33 @@ def _required_ok(candidate: Candidate, attribute: str, wanted: Any) -> bool:
     return bool(wanted_values & set(item_values(candidate.attributes, attribute)))
 
 
-def violations(candidate: Any, profile: UserProfile, required: Mapping[str, Any] | None = None) -> list[str]:
+def turned_down(profile: UserProfile, now: float | None = None,
+                settings: RankingSettings = RankingSettings()) -> frozenset[str]:
+    """The items never to suggest again: every one the user turned down, unless ``forgive_after``
+    lets one turned down with no reason come back after that long (``now`` needed)."""
+    if settings.forgive_after is None or now is None:
+        return profile.rejected_ids
+    return frozenset(e.item_id for e in profile.history
+                     if e.event == "rejected" and (e.reason or now - e.at < settings.forgive_after))
+
+
+def violations(candidate: Any, profile: UserProfile, required: Mapping[str, Any] | None = None, *,
+               now: float | None = None, settings: RankingSettings = RankingSettings()) -> list[str]:
     """Why a candidate may not be suggested to this user (empty: it may)."""
-    return _violations(Candidate.of(candidate), profile, required, profile.rejected_ids)
+    return _violations(Candidate.of(candidate), profile, required, turned_down(profile, now, settings),
+                       waived_diets(profile, required))
 
 
 def _violations(candidate: Candidate, profile: UserProfile, required: Mapping[str, Any] | None,
-                rejected: frozenset[str]) -> list[str]:
+                rejected: frozenset[str], waived: frozenset[str] = frozenset()) -> list[str]:
     out = []
     if candidate.id in rejected:
         out.append("turned down before")
     for attribute, wanted in (required or {}).items():
         if not _required_ok(candidate, attribute, wanted):
             out.append(f"not {attribute}={wanted}")
-    out += [f"no {diet} food" for diet in profile.constraints.diet if not _diet_ok(candidate, diet)]
+    out += [f"no {diet} food" for diet in profile.constraints.diet
+            if diet not in waived and not _diet_ok(candidate, diet)]
     out += [f"no {need}" for need in profile.constraints.accessibility if not _need_ok(candidate, need)]
     ceiling = price_rank(profile.constraints.budget_max)
     price = price_rank(candidate.attributes.get("pricerange"))
@@ -288,13 +368,26 @@ def candidate_features(candidate: Candidate, profile: UserProfile, now: float,
     """The feature values of one candidate, and for each affinity the attribute value that drove it."""
     values: dict[str, float] = {"bias": 1.0}
     drivers: dict[str, _Driver] = {}
+    worst: tuple[float, _Driver] | None = None
     for name, attributes in _GROUPS.items():
-        scored = [(profile.score(a, v, now, settings.half_life), _Driver(a, v))
-                  for a in attributes for v in item_values(candidate.attributes, a, candidate.kind)]
-        total = max(-1.0, min(1.0, float(sum(s for s, _ in scored))))
+        scored = []
+        total = 0.0
+        for a in attributes:
+            mine = [(profile.score(a, v, now, settings.half_life), _Driver(a, v))
+                    for v in item_values(candidate.attributes, a, candidate.kind)]
+            # as good as the best liked value, as bad as the worst disliked one (not their sum)
+            total += max([s for s, _ in mine if s > 0] + [0.0]) + min([s for s, _ in mine if s < 0] + [0.0])
+            scored += mine
+        total = max(-1.0, min(1.0, float(total)))
         values[name] = total
         if scored and total:
             drivers[name] = max(scored, key=lambda sd: sd[0] * math.copysign(1.0, total))[1]
+        for score, driver in scored:
+            if score <= -settings.dislike and (worst is None or score < worst[0]):
+                worst = (score, driver)
+    values["disliked"] = max(-1.0, worst[0]) if worst is not None else 0.0
+    if worst is not None:
+        drivers["disliked"] = worst[1]
     values["similarity"] = max(0.0, min(1.0, candidate.similarity))
     values["popularity"] = max(0.0, min(1.0, candidate.popularity / popularity_scale))
     values["near_stay"] = 0.0
@@ -327,9 +420,29 @@ def _words(feature: str, driver: _Driver | None) -> str:
     return f"you like {value_words(driver.attribute, driver.value)}"
 
 
+def weights(state: BanditState, settings: RankingSettings = RankingSettings()) -> np.ndarray:
+    """The weights to score with: the model's learnt ones, each affinity weight kept at or above
+    ``min_weight_share`` of its prior (what the user likes never counts against a place)."""
+    if tuple(state.features) != FEATURES:
+        state = bandit.resize(state, FEATURES, PRIOR_WEIGHTS)
+    w = np.array(bandit.theta(state), dtype=float)
+    share = settings.min_weight_share
+    if share and share > 0:
+        for i, feature in enumerate(FEATURES):
+            if feature in AFFINITY:
+                w[i] = max(w[i], share * PRIOR_WEIGHTS[feature])
+    return w
+
+
+def exploration(state: BanditState, settings: RankingSettings = RankingSettings()) -> float:
+    """The exploration bonus's factor for this model: ``alpha``, fading as it gains observations."""
+    return bandit.decayed_alpha(settings.alpha, state.count, settings.explore_half)
+
+
 def _reasons(contributions: Mapping[str, float], features: Mapping[str, float], drivers: Mapping[str, _Driver],
              settings: RankingSettings) -> tuple[Reason, ...]:
-    positive = sorted(((c, f) for f, c in contributions.items() if f != "bias" and c >= settings.min_contribution),
+    positive = sorted(((c, f) for f, c in contributions.items()
+                       if f not in _UNSAID and c >= settings.min_contribution),
                       key=lambda cf: (-cf[0], FEATURES.index(cf[1])))
     out = []
     for contribution, feature in positive[: settings.max_reasons]:
@@ -375,8 +488,10 @@ def rank(candidates: Iterable[Any], profile: UserProfile, state: BanditState, *,
         shown_ids.add(seen.id)
         shown_pairs.append(set(item_pairs(seen.attributes, seen.kind)))
     scale = max([1.0] + [c.popularity for c in pool])
-    weights = bandit.theta(state)
-    rejected = profile.rejected_ids
+    w = weights(state, settings)
+    alpha = exploration(state, settings)
+    rejected = turned_down(profile, now, settings)
+    waived = waived_diets(profile, required)
     ranked: list[Ranked] = []
     excluded: list[Excluded] = []
     done: set[str] = set()
@@ -384,16 +499,18 @@ def rank(candidates: Iterable[Any], profile: UserProfile, state: BanditState, *,
         if candidate.id in done:
             continue  # the same item retrieved twice
         done.add(candidate.id)
-        why = _violations(candidate, profile, required, rejected)
+        why = _violations(candidate, profile, required, rejected, waived)
         if candidate.id in shown_ids:
             why.append("already suggested")
         if why:
             excluded.append(Excluded(candidate, tuple(why)))
             continue
         values, drivers = candidate_features(candidate, profile, now, settings, scale)
-        result = bandit.score(state, values, settings.alpha, weights)
+        result = bandit.score(state, values, alpha, w)
         pairs = set(item_pairs(candidate.attributes, candidate.kind))
         penalty = settings.diversity * max([_resemblance(pairs, p) for p in shown_pairs] + [0.0])
+        if waived and _serves_food(candidate):  # a steakhouse the vegetarian insisted on: veggie options first
+            penalty += settings.waived_diet_penalty * sum(1 for d in waived if _caters(candidate, d) is False)
         ranked.append(Ranked(candidate, result.total - penalty, result.expected, result.bonus, penalty, values,
                              result.contributions, _reasons(result.contributions, values, drivers, settings)))
     ranked.sort(key=lambda r: (-r.score, -r.candidate.popularity, r.candidate.id))

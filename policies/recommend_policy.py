@@ -34,7 +34,9 @@ ALTERNATIVE = re.compile(r"\b(?:something else|anything else|another|other|diffe
 TAKE_IT = re.compile(r"\b(?:book (?:it|that|them|there)|reserve it|(?:i'?ll )?take it|that one|go with (?:it|that)"
                      r"|sounds (?:good|great|perfect|lovely)|perfect|great)\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|don'?t|doesn'?t|isn'?t|no|never|hate|dislike)\b", re.I)
-_BARE_NO = re.compile(r"^\W*(?:no|nope|nah|not really|not that one|no thanks?|no thank you)\W*$", re.I)
+# a no with no reason, however many ways it is said ("no, not that one", "nah, no thanks")
+_BARE_NO = re.compile(r"^\W*(?:(?:no|nope|nah|not really|not that one|not this one|no thanks?|no thank you)\b\W*)+$",
+                      re.I)
 
 
 def answer(pending: Pending, state: DialogueState, request: Request, domain: Domain) -> list[Decision] | None:

@@ -220,3 +220,32 @@ def test_the_bandit_learns_what_no_attribute_says():
           f"\n  fixed      {np.round(fixed, 2).tolist()}\n  popularity {np.round(popularity, 2).tolist()}")
     assert np.mean(ours[later]) >= np.mean(fixed[later]) + 0.1
     assert np.mean(ours[later]) >= 2 * np.mean(popularity[later])
+
+
+def test_exploration_fades_as_the_model_gains_observations():
+    assert bandit.decayed_alpha(0.2, 0, 10) == pytest.approx(0.2)
+    assert bandit.decayed_alpha(0.2, 10, 10) == pytest.approx(0.1)  # halved at ``half`` observations
+    fading = [bandit.decayed_alpha(0.2, n, 10) for n in range(0, 60, 5)]
+    assert fading == sorted(fading, reverse=True) and fading[-1] < 0.04
+    assert bandit.decayed_alpha(0.2, 500, None) == 0.2 and bandit.decayed_alpha(0.0, 3, 10) == 0.0
+    with pytest.raises(BanditError):
+        bandit.decayed_alpha(-0.1, 0, 10)
+    with pytest.raises(BanditError):
+        bandit.decayed_alpha(0.1, 0, 0)
+
+
+def test_a_user_the_model_knows_well_gets_less_exploration():
+    settings = RankingSettings(alpha=0.5, explore_half=5)
+    pool = [Candidate("a", "restaurant", "A", {"food": "thai"}, 0.5), Candidate("b", "restaurant", "B", {}, 0.4)]
+    profile = UserProfile.empty("u", 0.0)
+    global_model = ranking.initial_state(settings)
+    new_user = ranking.rank(pool, profile, ranking.model_for(global_model, None, settings), now=1.0,
+                            settings=settings).top
+    user_model = None
+    for _ in range(20):  # the same kind of suggestion seen 20 times: the model knows this user now
+        global_model, user_model = ranking.learn(global_model, user_model, new_user, True, settings)
+    known = ranking.rank(pool, profile, ranking.model_for(global_model, user_model, settings), now=1.0,
+                         settings=settings)
+    assert ranking.exploration(ranking.model_for(global_model, user_model, settings), settings) == \
+        pytest.approx(0.5 * 5 / 25)
+    assert all(r.bonus < new_user.bonus / 5 for r in known.items)

@@ -371,6 +371,23 @@ def test_diet_against_a_steakhouse(domain):
     assert conflicts.detect(fine, domain, ctx()) == []
 
 
+def test_diet_against_a_place_booked_by_its_name(domain):
+    """The name says nothing ("The Butcher's Block"): the catalogue, looked up through the turn's
+    context, says it is a steakhouse."""
+    steakhouses = {"butcher's block"}
+    lookup = lambda kind, name, diet: kind == "restaurant" and str(name).lower() in steakhouses  # noqa: E731
+    state = state_of(ev.slot_set("diet", "vegetarian"), task("restaurant-1", "restaurant", 20,
+                                                             restaurant_name="Butcher's Block"))
+    assert conflicts.detect(state, domain, ctx()) == []  # no catalogue: nothing to go by
+    turn = TurnContext(PolicyConfig(), NOON_FRIDAY, None, diet_clash=lookup)
+    detect, ask = conflicts.detect(state, domain, turn)
+    assert detect.kind == "profile" and detect.detail["slot"] == "restaurant-name"
+    assert ask.values == {"constraint": "vegetarian", "value": "Butcher's Block"}
+    fine = state_of(ev.slot_set("diet", "vegetarian"), task("restaurant-1", "restaurant", 20,
+                                                            restaurant_name="Curry Garden"))
+    assert conflicts.detect(fine, domain, turn) == []
+
+
 def test_open_conflicts_are_settled_when_they_go_away_or_are_passed_over(domain):
     state = state_of(ev.slot_set("diet", "vegetarian"), task("restaurant-1", "restaurant", 20,
                                                              restaurant_food="steakhouse"))

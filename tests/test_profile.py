@@ -24,6 +24,7 @@ from assistant.profile import (  # noqa: E402
     describe_profile,
 )
 from assistant.profile.model import MAX_HISTORY, HistoryEntry, decay, with_changes  # noqa: E402
+from assistant.profile import updates  # noqa: E402
 from assistant.profile.updates import (  # noqa: E402
     apply_entities,
     apply_feedback,
@@ -367,6 +368,36 @@ def test_rejecting_without_a_reason_moves_them_down_a_little_and_is_never_forgot
     filler = tuple(HistoryEntry(f"x{i}", "suggested", T0 + i) for i in range(MAX_HISTORY + 10))
     p = with_changes(p, T0 + 1, history=p.history + filler)
     assert len(p.history) == MAX_HISTORY and p.rejected_ids == {"r-kettle"}
+
+
+def test_bare_rejections_alone_never_make_a_clear_dislike():
+    p = empty()
+    for i in range(12):  # turned down again and again with no reason
+        p, _ = apply_feedback(p, {**KETTLE, "id": f"k{i}"}, False, None, T0 + i)
+    assert score(p, "food", "british") == pytest.approx(updates.WEAK_FLOOR)
+    assert score(p, "food", "british") > -0.5  # short of what the ranking takes for a clear dislike
+    p, _ = apply_feedback(p, {**KETTLE, "id": "k-x"}, False, "I don't fancy British food", T0 + 20)
+    assert score(p, "food", "british") < -0.8  # the user's words do make one
+    p, _ = apply_feedback(p, {**KETTLE, "id": "k-y"}, False, None, T0 + 21)
+    assert score(p, "food", "british") < -0.8  # and a later bare no does not soften it
+
+
+def test_a_reason_naming_a_value_marks_that_value_only_and_strongly():
+    p, _ = apply_feedback(empty(), CURRY, False, "I don't fancy Indian food", T0)
+    assert score(p, "food", "indian") == pytest.approx(-0.8)
+    assert all(score(p, a, v) == 0.0 for a, v in (("area", "north"), ("pricerange", "moderate"),
+                                                   ("feature", "spicy")))
+
+
+def test_feedback_is_about_what_the_user_chose_not_what_they_asked_for():
+    asked = {**CURRY, "asked": {"area": "north", "pricerange": "moderately priced"}}
+    p, _ = apply_feedback(empty(), asked, True, None, T0)
+    assert score(p, "food", "indian") == pytest.approx(0.3) and score(p, "feature", "spicy") == pytest.approx(0.15)
+    assert p.preference("area", "north") is None and p.preference("pricerange", "moderate") is None
+    p, _ = apply_feedback(empty(), {**asked, "id": "c2"}, False, "no, not that one", T0)
+    assert score(p, "food", "indian") == pytest.approx(-0.15) and p.preference("area", "north") is None
+    p, _ = apply_feedback(empty(), {**asked, "id": "c3"}, False, "that's too far", T0)
+    assert score(p, "area", "north") < 0  # a reason about the area still counts
 
 
 @pytest.mark.parametrize("reason", ["too pricey", "nah, sounds too expensive", "price"])

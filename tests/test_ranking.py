@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from assistant.profile import UserProfile
 from assistant.profile.model import Constraints, Fact, HistoryEntry, Preference, price_rank
-from assistant.profile.updates import apply_entities, apply_feedback, apply_statement
+from assistant.profile.updates import apply_entities, apply_feedback, apply_outcome, apply_statement
 from policies import bandit, ranking
 from policies.ranking import FEATURES, Candidate, RankingSettings, rank, violations
 
@@ -180,7 +180,8 @@ def test_ranking_never_breaks_a_hard_constraint(catalogue_spec, profile_spec, al
 
 
 def _expected_reasons(top, s: RankingSettings) -> list[str]:
-    positive = [(c, f) for f, c in top.contributions.items() if f != "bias" and c >= s.min_contribution]
+    positive = [(c, f) for f, c in top.contributions.items()
+                if f not in ("bias", "disliked") and c >= s.min_contribution]
     positive.sort(key=lambda cf: (-cf[0], FEATURES.index(cf[1])))
     return [f for _, f in positive[: s.max_reasons]]
 
@@ -195,7 +196,7 @@ def test_the_stated_reasons_are_exactly_the_top_contributing_features(catalogue_
         state = bandit.update(state, rng.uniform(0, 1, len(FEATURES)), float(rng.integers(0, 2)))
     s = RankingSettings(max_reasons=2)
     result = rank(catalogue, p, state, now=T0 + 60, settings=s)
-    w = bandit.theta(state)
+    w = ranking.weights(state, s)
     for ranked in result.items:
         x = np.array([ranked.features[f] for f in FEATURES])
         assert [r.feature for r in ranked.reasons] == _expected_reasons(ranked, s)
@@ -296,3 +297,95 @@ def test_candidates_come_as_dicts_objects_or_hits():
     assert (hit.id, hit.name, hit.similarity, hit.popularity, hit.attributes) == ("r9", "Nine", 0.7, 0.3, {"food": "thai"})
     with pytest.raises(ValueError, match="id"):
         Candidate.of({"name": "nameless"})
+
+
+# ----------------------------------------------------------------------------- learning fast, dislikes
+
+
+def test_a_clear_dislike_is_not_cancelled_by_what_else_the_place_has():
+    p, _ = apply_feedback(UserProfile.empty("u", T0), item("was-loud", features=["loud"]), False, "too loud", T0)
+    p, _ = apply_feedback(p, item("liked", features=["live music", "late opening", "river view"]), True, None, T0)
+    catalogue = [item("loud-but-fun", features=["loud", "live music", "late opening"], popularity=0.9),
+                 item("plain", popularity=0.4)]
+    result = run(catalogue, p, settings=RankingSettings(alpha=0.0))
+    assert ids(result) == ["plain", "loud-but-fun"]
+    bad = result.items[1]
+    assert bad.features["disliked"] == pytest.approx(p.score("feature", "loud", T0 + 60))
+    assert bad.features["pref_feature"] < 0  # the liked tags do not outweigh the hated one
+    assert "disliked" not in [r.feature for r in bad.reasons]
+
+
+def test_what_the_user_likes_never_counts_against_a_place_whatever_the_model_learnt():
+    state = ranking.initial_state()
+    for _ in range(30):  # a confounded history: places with liked food were turned down
+        state = bandit.update(state, {"bias": 1, "pref_food": 0.8, "popularity": 0.1}, 0.0)
+        state = bandit.update(state, {"bias": 1, "popularity": 0.3}, 1.0)
+    assert bandit.theta(state)[FEATURES.index("pref_food")] < 0
+    w = ranking.weights(state)
+    share = RankingSettings().min_weight_share
+    assert w[FEATURES.index("pref_food")] == pytest.approx(share * ranking.PRIOR_WEIGHTS["pref_food"])
+    assert w[FEATURES.index("popularity")] == pytest.approx(bandit.theta(state)[FEATURES.index("popularity")])
+    p = UserProfile("u", preferences=(Preference("food", "thai", 0.6, T0),), created_at=T0, updated_at=T0)
+    catalogue = [item("thai", food="thai", popularity=0.5), item("other", food="british", popularity=0.5)]
+    assert ids(run(catalogue, p, state=state, settings=RankingSettings(alpha=0.0)))[0] == "thai"
+    unguarded = RankingSettings(alpha=0.0, min_weight_share=0.0)
+    assert ids(run(catalogue, p, state=state, settings=unguarded))[0] == "other"
+
+
+def test_one_accepted_and_booked_place_steers_the_next_session():
+    """After one session: the liked food comes first, ahead of more popular places and of places
+    that only share its price range and tags."""
+    liked = item("curry-1", food="indian", area="north", pricerange="cheap", features=["spicy", "child friendly"])
+    p, _ = apply_entities(UserProfile.empty("u", T0), "restaurant", {"restaurant-area": "north"}, T0)
+    p, _ = apply_feedback(p, {**liked, "asked": {"area": "north"}}, True, None, T0 + 1)
+    p, _ = apply_outcome(p, liked, True, T0 + 2)
+    catalogue = [item("famous", food="british", area="centre", pricerange="moderate", popularity=1.0),
+                 item("lookalike", food="british", area="centre", pricerange="cheap", popularity=0.5,
+                      features=["spicy", "child friendly"]),
+                 item("curry-2", food="indian", area="centre", pricerange="moderate", popularity=0.5)]
+    result = rank(catalogue, p, ranking.initial_state(), now=T0 + 86400)
+    assert ids(result)[0] == "curry-2"
+    assert result.top.reasons[0].words == "you liked Indian food before"
+
+
+def test_turned_down_places_never_come_back_unless_forgiven():
+    p = UserProfile.empty("u", T0)
+    p, _ = apply_feedback(p, item("bare"), False, None, T0)
+    p, _ = apply_feedback(p, item("loud", features=["loud"]), False, "too loud", T0)
+    catalogue = [item("bare"), item("loud", features=["loud"]), item("new")]
+    week = 7 * 86400
+    assert ids(run(catalogue, p, now=T0 + 30 * week)) == ["new"]  # the design's rule: never
+    forgiving = RankingSettings(forgive_after=week)
+    assert ids(run(catalogue, p, now=T0 + week / 2, settings=forgiving)) == ["new"]
+    assert sorted(ids(run(catalogue, p, now=T0 + 2 * week, settings=forgiving))) == ["bare", "new"]  # not "loud"
+    assert ranking.turned_down(p, T0 + 2 * week, forgiving) == {"loud"}
+    assert violations(item("bare"), p, now=T0 + 2 * week, settings=forgiving) == []
+
+
+# ----------------------------------------------------------------------------- a diet the user overrides
+
+
+def test_a_vegetarian_who_insists_on_a_steakhouse_gets_one_veggie_options_first():
+    veg = profile(diet=("vegetarian",))
+    catalogue = [item("meat-only", food="steakhouse", area="centre", popularity=0.9, vegetarian_options=False),
+                 item("salad-bar", food="steakhouse", area="centre", popularity=0.2, vegetarian_options=True),
+                 item("veg-cafe", food="british", area="centre")]
+    required = {"food": "steakhouse"}
+    result = run(catalogue, veg, required=required, settings=RankingSettings(alpha=0.0))
+    assert ids(result) == ["salad-bar", "meat-only"]  # the diet filters nothing; caterers come first
+    assert result.items[1].penalty == pytest.approx(RankingSettings().waived_diet_penalty)
+    assert ranking.waived_diets(veg, required) == {"vegetarian"}
+    assert ranking.waived_diets(veg, {"restaurant-food": "Steakhouse"}) == {"vegetarian"}
+    assert violations(catalogue[0], veg, required) == []
+    # asking for something else keeps the diet a hard filter
+    assert ranking.waived_diets(veg, {"food": "british", "area": "centre"}) == frozenset()
+    assert ids(run(catalogue, veg, required={"area": "centre"})) == ["veg-cafe"]
+    assert violations(catalogue[0], veg, {"area": "centre"}) == ["no vegetarian food"]
+
+
+def test_a_place_named_by_the_user_can_be_checked_against_a_diet():
+    butchers = item("r82", name="The Butcher's Block", food="steakhouse", vegetarian_options=False)
+    assert ranking.diet_clash(butchers, "vegetarian") and ranking.diet_clash(butchers, "veggie")
+    assert not ranking.diet_clash(item("r1", food="indian", vegetarian_options=True), "vegetarian")
+    assert ranking.diet_clash(item("r2", food="british", gluten_free_options=False), "gluten free")
+    assert not ranking.diet_clash(item("h1", kind="hotel", name="Steak Inn", type="hotel"), "vegetarian")

@@ -32,6 +32,7 @@ PARSES = ScriptedParser(
     said("something else", "ask_alternative"),
     said("too expensive", "reject_suggestion"),
     said("no thanks", "deny"),
+    said("no, not that one", "reject_suggestion"),
     said("I don't fancy Thai food", "reject_suggestion", restaurant_food=("thai", "Thai")),
     said("not that one, something in the north", "reject_suggestion", restaurant_area="north"),
     said("yes please", "affirm"),
@@ -276,3 +277,36 @@ def test_each_stated_value_keeps_the_feeling_of_its_own_clause(domain, runner, r
     profile = talk.assistant.profile("max")
     assert tuple(profile.constraints.diet) == ("vegetarian",)
     assert profile.score("feature", "loud", profile.updated_at) < 0
+
+
+def test_feedback_is_about_the_place_chosen_not_the_area_asked_for(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "eve")
+    talk("a restaurant in the centre please")
+    first = talk.last
+    assert first["asked"] == {"area": "centre"}
+    asked_for = talk.assistant.profile("eve").score("area", "centre", talk.assistant.profile("eve").updated_at)
+    assert asked_for > 0  # asking for it says a little
+    talk("no thanks")
+    profile = talk.assistant.profile("eve")
+    assert profile.score("area", "centre", profile.updated_at) == pytest.approx(asked_for, abs=1e-6)
+    assert profile.score("food", first["attributes"]["food"], profile.updated_at) < 0
+    assert [(h.item_id, h.reason) for h in profile.history if h.event == "rejected"] == [(first["id"], None)]
+    second = talk.last
+    assert second["id"] != first["id"] and second["attributes"]["area"] == "centre"
+    talk("no, not that one")  # a no said twice over is still no reason
+    rejected = [(h.item_id, h.reason) for h in talk.assistant.profile("eve").history if h.event == "rejected"]
+    assert rejected == [(first["id"], None), (second["id"], None)]
+
+
+def test_a_place_the_user_names_is_found_and_checked_against_their_diet(recommender):
+    found = recommender.find("restaurant", "butchers block")
+    assert found is not None and found.name == "The Butcher's Block"
+    assert recommender.find("restaurant", "the butcher’s block") == found
+    assert recommender.find("restaurant", "The Butcher's Block") == found
+    assert recommender.find("restaurant", "Butcher") is None and recommender.find("restaurant", "") is None
+    assert recommender.diet_clash("restaurant", "Butcher's Block", "vegetarian")
+    assert recommender.diet_clash("restaurant", "Butcher's Block", "halal")  # "halal: false" in the catalogue
+    veggie_friendly = next(it for it in recommender.catalogue.by_kind("restaurant")
+                           if it.attributes.get("vegetarian_options") is True and it.attributes["food"] != "steakhouse")
+    assert not recommender.diet_clash("restaurant", veggie_friendly.name, "vegetarian")
+    assert not recommender.diet_clash("restaurant", "A Place Nobody Knows", "vegetarian")

@@ -639,8 +639,6 @@ def test_there_are_enough_scripted_dialogues():
 # is a known bug (noted on the issues). They run every time; a failure here is expected, not hidden:
 # the report still prints expected vs actual. Remove a line when its bug is fixed.
 KNOWN_BUGS = {
-    "vegetarian then a table at a steakhouse by its name": "the profile conflict does not look the venue up",
-    "a vegetarian who insists on a steakhouse gets one": "the ranking keeps the diet filter after 'keep it'",
 }
 
 

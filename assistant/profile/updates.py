@@ -11,13 +11,22 @@ takes a score ``s`` to ``s + d * (1 - s)``, so repeated evidence saturates inste
 asked for it (an entity in a request)  +0.2
 accepted a suggestion with it          +0.3 (features +0.15)
 booked a place with it                 +0.4 (features +0.2)
-rejected a suggestion, no reason       -0.15
+rejected a suggestion, no reason       -0.15, never below -0.3 on its own
+rejected, the reason names it          -0.8 ("I don't fancy Thai": that value only)
 "I like / prefer X"                    +0.6
 "I love / always / need X"             +0.8
 "I don't like / not a fan of X"        -0.6
 "I hate / can't stand / avoid X"       -0.8
 a reason aimed at it ("too loud")      -0.8
 =====================================  ===========
+
+A bare "no" is weak evidence: however many there are, they never take a value below
+``WEAK_FLOOR`` (-0.3), short of a clear dislike (below -0.5, which the ranking weighs on its own);
+only the user's words make one ("I don't like", "too loud", "I don't fancy Thai").
+
+Feedback on a suggestion is about what the user *chose*, not what they asked for: the values the
+request itself required (a suggestion's ``asked``, e.g. the area they named) are neither credited by
+an acceptance nor blamed by a bare "no" - every candidate had them.
 
 Entity names and canonical values are those of ``data/nlu/concierge.yml``: ``restaurant-food``,
 ``hotel-area``, ``restaurant-pricerange``, ``diet`` (``vegetarian``, ``gluten free``, ...),
@@ -69,6 +78,7 @@ ENTITY_NUDGE = 0.2
 ACCEPT_NUDGE = 0.3
 BOOK_NUDGE = 0.4
 REJECT_NUDGE = -0.15
+WEAK_FLOOR = -0.3  # bare rejections alone never take a preference below this
 LIKE, LOVE = 0.6, 0.8
 DISLIKE, HATE = -0.6, -0.8
 PLAIN_STATEMENT = 0.5  # "we have kids with us": a preference with no word of feeling
@@ -230,10 +240,15 @@ class _Draft:
         self.history = list(profile.history)
         self.changes: list[str] = []
 
-    def move(self, attribute: str, value: str, delta: float) -> None:
+    def move(self, attribute: str, value: str, delta: float, floor: float | None = None) -> None:
+        """Nudge one soft preference; ``floor``: this evidence alone takes it no lower (what is
+        already lower stays as it is)."""
         old = self.prefs.get((attribute, value))
         before = 0.0 if old is None else decay(old.score, self.now - old.updated_at, self.half_life)
-        after = round(nudge(before, delta), 6)
+        after = nudge(before, delta)
+        if floor is not None:
+            after = max(after, min(before, floor))
+        after = round(after, 6)
         self.prefs[(attribute, value)] = Preference(attribute, value, after, self.now)
         self.changes.append(f"{value_words(attribute, value)}: {before:+.2f} -> {after:+.2f}")
 
@@ -499,12 +514,16 @@ def apply_feedback(profile: UserProfile, item: Any, accepted: bool, reason: str 
     Accepting moves every attribute of the item up. Rejecting with no reason we understand moves
     them down a little; a reason aims the change: "too pricey" sets the budget ceiling just below the
     item's price range, "too far" marks its area down (and the hotel's area up), "too loud" marks
-    ``feature=loud`` down strongly; "been there before" changes no taste at all.
+    ``feature=loud`` down strongly, a reason naming one of the item's values ("I don't fancy Thai
+    food") marks that value, and only that, down strongly; "been there before" changes no taste at all.
+    The values the request asked for (``item["asked"]``, as a suggestion records them) move neither
+    way on an acceptance or a bare rejection: they were not the user's choice among the candidates.
     """
     ref = ItemRef.of(item)
     draft = _Draft(profile, now, half_life)
     draft.record(ref, "accepted" if accepted else "rejected", None if accepted else reason)
-    pairs = ref.pairs()
+    asked = _asked(item)
+    pairs = [pair for pair in ref.pairs() if pair not in asked]
     if accepted:
         for attribute, value in pairs:
             draft.move(attribute, value, ACCEPT_NUDGE / 2 if attribute == "feature" else ACCEPT_NUDGE)
@@ -522,20 +541,36 @@ def apply_feedback(profile: UserProfile, item: Any, accepted: bool, reason: str 
                         draft.set_budget(PRICE_LEVELS[rank - 1])
                 draft.move("pricerange", PRICE_LEVELS[rank], REASON_NUDGE / 2)
         elif kind == "distance":
-            for value in (v for a, v in pairs if a == "area"):
+            for value in (v for a, v in ref.pairs() if a == "area"):
                 draft.move("area", value, REASON_NUDGE / 2)
             stay = draft.facts.get("area")
             if stay is not None and stay.source == "hotel":
                 draft.move("area", str(stay.value), -REASON_NUDGE / 2)
         elif kind in ("loud", "crowded"):
             draft.move("feature", kind, REASON_NUDGE)
-    named = [] if kinds else [(a, v) for a, v in pairs if reason and re.search(rf"\b{re.escape(v)}\b", reason.lower())]
+    named = [] if kinds else [(a, v) for a, v in ref.pairs()
+                              if reason and re.search(rf"\b{re.escape(v)}\b", reason.lower())]
     for attribute, value in named:  # "I don't fancy Thai food": that, and only that, is what they dislike
         draft.move(attribute, value, REASON_NUDGE)
     if not kinds and not named:
         for attribute, value in pairs:
-            draft.move(attribute, value, REJECT_NUDGE)
+            draft.move(attribute, value, REJECT_NUDGE, floor=WEAK_FLOOR)
     return draft.done()
+
+
+def _asked(item: Any) -> set[tuple[str, str]]:
+    """The ``(attribute, value)`` pairs a suggestion's request required: ``item["asked"]``."""
+    asked = item.get("asked") if isinstance(item, Mapping) else getattr(item, "asked", None)
+    if not isinstance(asked, Mapping):
+        return set()
+    out = set()
+    for attribute, wanted in asked.items():
+        attribute = str(attribute).split("-", 1)[1] if "-" in str(attribute) else str(attribute)
+        for one in wanted if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted]:
+            value = _value(attribute, one)
+            if value:
+                out.add(("feature" if attribute == "features" else attribute, value))
+    return out
 
 
 def apply_outcome(profile: UserProfile, item: Any, booked: bool, now: float, *,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -39,6 +39,7 @@ just really very then now tonight today tomorrow know tell show help hi hello he
 okay sure that this those these them they of from by up out too some
 """.split())
 _WORD = re.compile(r"[a-z][a-z'\-]*")
+_NAME_WORD = re.compile(r"\w+")
 NAME_ATTRIBUTE = "name"
 
 
@@ -50,6 +51,7 @@ class Suggestion:
     sentence: str
     semantic: bool  # the user's words ranked the candidates
     query: str | None = None  # those words (what a later "something else" searches with again)
+    asked: Mapping[str, Any] = field(default_factory=dict)  # the request's filters ({"area": "north"})
 
     def record(self, task_id: str | None = None) -> dict[str, Any]:
         """What the bot event keeps of it, and what the answer to it learns from."""
@@ -59,6 +61,8 @@ class Suggestion:
             "features": {k: round(float(v), 6) for k, v in self.ranked.features.items()},
             "reasons": [r.to_dict() for r in self.ranked.reasons],
             "score": round(self.ranked.score, 6), "query": self.query,
+            # what the request required: feedback on the item is not about these (every candidate had them)
+            "asked": {k: v for k, v in self.asked.items() if isinstance(v, (str, int, float, bool))},
         }
 
 
@@ -72,6 +76,12 @@ def descriptive_words(text: str | None, spans: Iterable[tuple[int, int]] = ()) -
             chars[start:end] = " " * (end - start)
     # contractions ("i'd", "what's") are never what a place is like
     return [w for w in _WORD.findall("".join(chars)) if w.strip("'-") not in _GENERIC and len(w) > 2 and "'" not in w]
+
+
+def _name_key(name: str) -> str:
+    """A place's name for loose matching: lower case, no punctuation, no "the"."""
+    words = _NAME_WORD.findall(re.sub(r"['\u2019`]", "", name.casefold()))
+    return " ".join(w for w in words if w != "the")
 
 
 class Recommender:
@@ -116,11 +126,24 @@ class Recommender:
         return out
 
     def find(self, kind: str, name: Any) -> CatalogueItem | None:
-        """The item of ``kind`` called ``name`` (case-insensitive), for outcomes of bookings by name."""
+        """The item of ``kind`` called ``name``, for outcomes of bookings by name and for a place the
+        user names: case, punctuation and a leading "the" do not matter ("Butcher's Block" is "The
+        Butcher's Block"); an exact match wins over a loose one."""
         if not name:
             return None
         wanted = str(name).strip().casefold()
-        return next((it for it in self.catalogue.by_kind(kind) if it.name.casefold() == wanted), None)
+        items = self.catalogue.by_kind(kind)
+        exact = next((it for it in items if it.name.casefold() == wanted), None)
+        if exact is not None:
+            return exact
+        loose = _name_key(wanted)
+        return next((it for it in items if loose and _name_key(it.name) == loose), None)
+
+    def diet_clash(self, kind: str, name: Any, diet: str) -> bool:
+        """Whether the place of ``kind`` called ``name`` cannot serve someone on ``diet`` (a vegetarian
+        booking a steakhouse by its name); False when the catalogue does not know the place."""
+        item = self.find(kind, name)
+        return item is not None and ranking.diet_clash(item, diet)
 
     # ------------------------------------------------------------ suggest
     def suggest(self, kind: str, slots: Mapping[str, Any], query: str | None, profile: UserProfile,
@@ -152,7 +175,7 @@ class Recommender:
         # "an area you like" is no reason when the user just asked for that area: every candidate has it
         reasons = tuple(r.words for r in top.reasons if r.attribute not in filters)
         sentence = suggestion_sentence(item.name, item.kind, item.attributes, reasons, item.description)
-        return Suggestion(item, top, reasons, sentence, semantic, " ".join(words) or None)
+        return Suggestion(item, top, reasons, sentence, semantic, " ".join(words) or None, filters)
 
     def _as_candidate(self, item_id: str) -> Any:
         item = self.catalogue.get(item_id)
