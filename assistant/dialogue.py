@@ -432,6 +432,8 @@ class _TurnRun:
         if task is None or recommender is None or self.user is None:
             self.apply(list(decision.fallback))
             return
+        if task.id in self.resumed and self.offer_again(task, decision):
+            return
         query, spans = self.query_for(task)
         suggestion = recommender.suggest(decision.kind, task.slots, query, self.user.profile, self.user.model(),
                                          suggested=self.suggested_ids(task), now=self.dm.clock(), query_spans=spans)
@@ -459,6 +461,36 @@ class _TurnRun:
             message.text = wrapper.text or message.text
         self.say(message, task.id, SUGGESTION, recommendation=suggestion.record(task.id))
         self.user.update(record_suggestion(self.user.profile, suggestion.item, self.dm.clock()))
+
+    def unanswered_suggestion(self, task: Task) -> Mapping[str, Any] | None:
+        """The suggestion the task's last question was, when it is still open (an interruption came
+        before the answer); None when the task last asked something else."""
+        for event in reversed(self.state.events):
+            meta = (event.get("metadata") or {}) if event.get("event") == ev.BOT else {}
+            if meta.get("task_id") != task.id or not meta.get("expects"):
+                continue  # "let's pause the hotel for now" asks nothing: look further back
+            shown = meta.get("recommendation")
+            return shown if meta.get("expects") == SUGGESTION and shown else None
+        return None
+
+    def offer_again(self, task: Task, decision: Recommend) -> bool:
+        """Back from an interruption to a suggestion never answered: offer the same place again (a
+        new one would pass it over as if the user had turned it down)."""
+        record = self.unanswered_suggestion(task)
+        sentence = self.dm.recommender.sentence_again(record) if record is not None else None
+        if sentence is None:
+            return False
+        response = f"utter_recommend_{decision.kind}"
+        if response not in self.domain.responses:
+            response = "utter_recommend"
+        values = {**self.dm.nlg.values(self.state, task.id), "suggestion": sentence, "item": record.get("name"),
+                  "reasons": ", ".join(str(r.get("words")) for r in record.get("reasons") or [])}
+        message = self.dm.nlg.render(response, values)
+        label = task_policy.label(self.domain, task)
+        wrapper = self.dm.nlg.render("utter_resume_task", {"task": label, "question": inline_sentence(message.text)})
+        message.text = wrapper.text or message.text
+        self.say(message, task.id, SUGGESTION, recommendation=dict(record))
+        return True
 
     def feedback(self, decision: Feedback) -> None:
         user = self.user

@@ -48,6 +48,9 @@ PARSES = ScriptedParser(
     said("book the Lockside Guesthouse for 3 people from friday for 2 nights", "book_hotel",
          hotel_name="Lockside Guesthouse", hotel_bookpeople=3, hotel_bookday="friday", hotel_bookstay=2),
     said("can you suggest a museum", "find_attraction", attraction_type="museum"),
+    said("hang on, get me a taxi to the station", "book_taxi", taxi_destination="station"),
+    said("from the hotel", "inform", taxi_departure="hotel"),
+    said("at 5pm", "inform", taxi_leaveat=("17:00", "5pm")),
 )
 
 
@@ -310,3 +313,19 @@ def test_a_place_the_user_names_is_found_and_checked_against_their_diet(recommen
                            if it.attributes.get("vegetarian_options") is True and it.attributes["food"] != "steakhouse")
     assert not recommender.diet_clash("restaurant", veggie_friendly.name, "vegetarian")
     assert not recommender.diet_clash("restaurant", "A Place Nobody Knows", "vegetarian")
+
+
+def test_back_from_an_interruption_the_unanswered_suggestion_is_offered_again(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "eve")
+    talk("find me a cheap restaurant in the east")
+    first = talk.last
+    talk("hang on, get me a taxi to the station")
+    talk("from the hotel")
+    talk("at 5pm")
+    reply = talk("yes please")  # the taxi is booked; back to the restaurant
+    assert "is booked" in reply and first["name"] in reply.split("is booked", 1)[1]
+    assert [s["id"] for s in talk.suggestions()] == [first["id"], first["id"]]  # offered again, nothing new
+    talk("sounds good")
+    assert talk.task("restaurant").slots["restaurant-name"] == first["name"]
+    # offered twice, suggested once: the profile's history does not count it double
+    assert [h.event for h in talk.assistant.profile("eve").history if h.item_id == first["id"]] == ["suggested", "accepted"]

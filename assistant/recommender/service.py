@@ -146,6 +146,17 @@ class Recommender:
         return item is not None and ranking.diet_clash(item, diet)
 
     # ------------------------------------------------------------ suggest
+    def sentence_again(self, record: Mapping[str, Any]) -> str | None:
+        """The sentence of a suggestion made earlier (its bot event's ``recommendation`` record), for
+        offering it again; None when the item is no longer in the catalogue."""
+        item = self.catalogue.get(str(record.get("id") or ""))
+        if item is None:
+            return None
+        asked = record.get("asked") or {}
+        reasons = tuple(str(r.get("words")) for r in record.get("reasons") or []
+                        if isinstance(r, Mapping) and r.get("words") and r.get("attribute") not in asked)
+        return suggestion_sentence(item.name, item.kind, item.attributes, reasons, item.description)
+
     def suggest(self, kind: str, slots: Mapping[str, Any], query: str | None, profile: UserProfile,
                 model: BanditState, *, suggested: Iterable[str] = (), now: float,
                 query_spans: Iterable[tuple[int, int]] = ()) -> Suggestion | None:
