@@ -147,6 +147,7 @@ class _TurnRun:
         self.parse: Parse | None = None
         self.pending: Pending | None = None  # the question asked last turn
         self.rejected_for: list[str] = []  # why the user turned down a suggestion this turn ("price")
+        self.answered: set[str] = set()  # tasks whose suggestion the user answered this turn
         self.domain = dm.domain
         self.events: list[dict] = []
         self.messages: list[BotMessage] = []
@@ -432,7 +433,7 @@ class _TurnRun:
         if task is None or recommender is None or self.user is None:
             self.apply(list(decision.fallback))
             return
-        if task.id in self.resumed and self.offer_again(task, decision):
+        if task.id not in self.answered and self.offer_again(task, decision):
             return
         query, spans = self.query_for(task)
         suggestion = recommender.suggest(decision.kind, task.slots, query, self.user.profile, self.user.model(),
@@ -474,10 +475,18 @@ class _TurnRun:
         return None
 
     def offer_again(self, task: Task, decision: Recommend) -> bool:
-        """Back from an interruption to a suggestion never answered: offer the same place again (a
-        new one would pass it over as if the user had turned it down)."""
+        """A suggestion the user never answered (an interruption came first, or "back to the hotel"),
+        for the same search: offer the same place again; a new one would pass it over as if the user
+        had turned it down. A changed search ("in the south, then") gets a new suggestion."""
         record = self.unanswered_suggestion(task)
-        sentence = self.dm.recommender.sentence_again(record) if record is not None else None
+        if record is None:
+            return False
+        recommender = self.dm.recommender
+        searched = {k: v for k, v in recommender.filters(decision.kind, task.slots).items()
+                    if isinstance(v, (str, int, float, bool))}
+        if searched != dict(record.get("asked") or {}):
+            return False
+        sentence = recommender.sentence_again(record)
         if sentence is None:
             return False
         response = f"utter_recommend_{decision.kind}"
@@ -486,9 +495,10 @@ class _TurnRun:
         values = {**self.dm.nlg.values(self.state, task.id), "suggestion": sentence, "item": record.get("name"),
                   "reasons": ", ".join(str(r.get("words")) for r in record.get("reasons") or [])}
         message = self.dm.nlg.render(response, values)
-        label = task_policy.label(self.domain, task)
-        wrapper = self.dm.nlg.render("utter_resume_task", {"task": label, "question": inline_sentence(message.text)})
-        message.text = wrapper.text or message.text
+        if task.id in self.resumed:
+            label = task_policy.label(self.domain, task)
+            wrapper = self.dm.nlg.render("utter_resume_task", {"task": label, "question": inline_sentence(message.text)})
+            message.text = wrapper.text or message.text
         self.say(message, task.id, SUGGESTION, recommendation=dict(record))
         return True
 
@@ -496,6 +506,7 @@ class _TurnRun:
         user = self.user
         if user is None:
             return
+        self.answered.add(decision.task_id)
         item = decision.item
         self.rejected_for = reason_kinds(decision.reason) if not decision.accepted else []
         user.learn(item.get("features") or {}, decision.accepted, skipped=decision.skipped)

@@ -329,3 +329,14 @@ def test_back_from_an_interruption_the_unanswered_suggestion_is_offered_again(do
     assert talk.task("restaurant").slots["restaurant-name"] == first["name"]
     # offered twice, suggested once: the profile's history does not count it double
     assert [h.event for h in talk.assistant.profile("eve").history if h.item_id == first["id"]] == ["suggested", "accepted"]
+
+
+def test_asking_again_without_answering_gets_the_same_place_and_a_new_search_a_new_one(domain, runner,
+                                                                                         recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "fay")
+    talk("find me a cheap restaurant in the east")
+    first = talk.last
+    assert first["name"] in talk("I'd like a restaurant")  # no answer, same search: the same place
+    assert [s["id"] for s in talk.suggestions()] == [first["id"], first["id"]]
+    talk("not that one, something in the north")
+    assert talk.last["id"] != first["id"] and talk.last["attributes"]["area"] == "north"
