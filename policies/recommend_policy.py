@@ -67,7 +67,8 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
         if task.id != state.focus:
             out.append(ResumeTask(task.id))
         # details given with the yes ("yes, for 4 people") fill the task too
-        checked = slot_policy.check(task.slots, {s: v for s, v in proposed.items() if task.slots.get(s) is None}, domain)
+        checked = slot_policy.check(task.slots, {s: v for s, v in proposed.items() if task.slots.get(s) is None}, domain,
+                                   state)
         return out + slot_policy.fill(task.id, checked, domain, announce_corrections=False)
     if proposed:
         return None  # "no, somewhere cheaper in the north": new filters, routed as a correction

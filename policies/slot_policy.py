@@ -6,6 +6,8 @@ Pure: every function reads the state and returns decisions.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
@@ -72,13 +74,21 @@ def fits_question(task: Task, slot: str, domain: Domain) -> str | None:
     return asked if want.type == got.type == "text" and not want.regex and not got.regex else None
 
 
-def check(current: Mapping[str, Any], proposed: Mapping[str, Any], domain: Domain) -> SlotCheck:
-    """Validate each proposed value with its SlotSpec; a different value for a filled slot is a correction."""
+# "near the hotel", "by my hotel": an area given as another task's place
+_PLACE_REFERENCE = re.compile(r"^(?:(?:near|by|close to|next to|around|at)\s+)?(?:the|my|our)?\s*(\w+)$")
+
+
+def check(current: Mapping[str, Any], proposed: Mapping[str, Any], domain: Domain,
+          state: DialogueState | None = None) -> SlotCheck:
+    """Validate each proposed value with its SlotSpec; a different value for a filled slot is a correction.
+    With ``state``, an area named after another task ("near the hotel") is that task's area."""
     result = SlotCheck()
     for slot, raw in proposed.items():
         spec = domain.slots.get(slot)
         if spec is None:
             continue
+        if state is not None and spec.kind == "area":
+            raw = referenced_area(raw, state, domain) or raw
         value, hint = spec.validate(raw)
         if hint is not None:
             result.invalid.append((slot, raw, hint))
@@ -90,6 +100,24 @@ def check(current: Mapping[str, Any], proposed: Mapping[str, Any], domain: Domai
         if old is not None:
             result.corrected.append((slot, old, value))
     return result
+
+
+def referenced_area(raw: Any, state: DialogueState, domain: Domain) -> Any:
+    """The area of the latest task that ``raw`` names ("the hotel" -> the hotel task's area), or None."""
+    match = _PLACE_REFERENCE.match(str(raw).strip().lower()) if isinstance(raw, str) else None
+    if match is None:
+        return None
+    word = match.group(1)
+    for task in reversed(state.tasks):
+        task_type = domain.tasks.get(task.type)
+        names = {task.type, task_type.recommend if task_type is not None else None}
+        if word not in names:
+            continue
+        for slot, value in task.slots.items():
+            spec = domain.slots.get(slot)
+            if value is not None and spec is not None and spec.kind == "area":
+                return value
+    return None
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -176,7 +176,7 @@ def start(task_type: TaskType, priority: int, goal: str, proposed: dict[str, Any
           domain: Domain, announce: bool = True) -> list[Decision]:
     """A new task: it takes the focus unless the focused one is more important, then it waits (and the
     user is told)."""
-    checked = slot_policy.check({}, proposed, domain)
+    checked = slot_policy.check({}, proposed, domain, state)
     task_id = state.next_task_id(task_type.name)
     focused = state.focused_task
     take = focused is None or priority >= focused.priority
@@ -194,7 +194,7 @@ def _merge(step: Step, existing: Task, task_type: TaskType, proposed: dict[str, 
            domain: Domain, announce: bool) -> list[Decision]:
     """The same task type asked for again: one task, the slots merged. A request that would change what
     was already agreed on a task not in focus may mean a second one: ask."""
-    checked = slot_policy.check(existing.slots, proposed, domain)
+    checked = slot_policy.check(existing.slots, proposed, domain, state)
     focused_now = existing.id == state.focus
     repeated = not focused_now and existing.created_turn < state.turn
     out: list[Decision] = []
@@ -297,7 +297,7 @@ def inform(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
             new_tasks.setdefault(owner, {}).setdefault(slot, value)
     for task_id, proposed in per_task.items():
         task = state.task(task_id)
-        checked = slot_policy.check(task.slots, proposed, domain)  # type: ignore[union-attr]
+        checked = slot_policy.check(task.slots, proposed, domain, state)  # type: ignore[union-attr]
         out += slot_policy.fill(task_id, checked, domain)
         if task_id != state.focus and checked.values:
             out.append(Utter("utter_task_merged", {"task": label(domain, task)}, task_id))  # type: ignore[arg-type]
@@ -356,7 +356,7 @@ def preference(step: Step, state: DialogueState, domain: Domain) -> list[Decisio
     if focused is not None:
         proposed = {s: v for s, v in slot_policy.proposals(focused.type, liked, domain).items()
                     if focused.slots.get(s) is None}
-        out += slot_policy.fill(focused.id, slot_policy.check(focused.slots, proposed, domain), domain)
+        out += slot_policy.fill(focused.id, slot_policy.check(focused.slots, proposed, domain, state), domain)
     text = ", ".join(dict.fromkeys(words)) if words else request.text
     return out + [Utter("utter_preference_noted", {"preference": text})]
 

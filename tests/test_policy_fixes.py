@@ -130,3 +130,23 @@ def test_unsure_between_finding_and_booking_one_service_asks_nothing(chat):
 def test_unsure_between_two_services_still_asks(chat):
     chat(said("somewhere in the north", "find_hotel", 0.5, ranking=[("find_restaurant", 0.45)]))
     assert chat.responses() == ["utter_clarify"]
+
+
+# ===================================================================== an area named after another task
+
+
+def test_near_the_hotel_is_the_hotels_area(chat):
+    chat(said("I need a hotel in the north", "find_hotel", hotel_area="north"))
+    chat(said("and somewhere cheap to eat near the hotel", "find_restaurant",
+              restaurant_area=("hotel", "the hotel"), restaurant_pricerange="cheap"))
+    assert "utter_invalid_value" not in chat.responses()
+    assert chat.task("restaurant").slots["restaurant-area"] == "north"
+
+
+def test_an_area_naming_no_task_is_still_refused():
+    from policies import slot_policy
+    from assistant.state import DialogueState
+
+    domain = load_domain(DOMAIN_FILE)
+    checked = slot_policy.check({}, {"restaurant-area": "the hotel"}, domain, DialogueState("someone"))
+    assert checked.invalid and not checked.values
