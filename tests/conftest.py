@@ -1,4 +1,4 @@
-"""Shared fixtures: one tiny joint model trained for real on a handful of examples."""
+"""Shared fixtures: one tiny joint model trained for real on a handful of examples; a real redis-server."""
 
 from __future__ import annotations
 
@@ -59,3 +59,15 @@ def default_parser(default_model_dir):
     from nlu.parser import Parser
 
     return Parser.load(default_model_dir)
+
+
+@pytest.fixture(scope="module")
+def redis_server():
+    """A throwaway redis-server for a test module (skipped where redis-server is not installed)."""
+    from servers import RedisServer
+
+    reason = RedisServer.available()
+    if reason:
+        pytest.skip(reason)
+    with RedisServer() as server:
+        yield server

@@ -13,10 +13,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from servers import RedisServer  # noqa: E402
-
-from assistant.stores.locks import (  # noqa: E402
+from assistant.stores.locks import (
     AsyncConversationLocks,
     AsyncRedisConversationLocks,
     AsyncRedisLock,
@@ -210,15 +207,6 @@ def test_create_locks_urls():
 # --------------------------------------------------------------------------------------------
 # Redis
 # --------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def redis_server():
-    reason = RedisServer.available()
-    if reason:
-        pytest.skip(reason)
-    with RedisServer() as server:
-        yield server
-
-
 @pytest.fixture
 def redis_client(redis_server):
     import redis

@@ -13,16 +13,12 @@ from assistant.agent import Assistant
 from assistant.server import BackgroundServer, ServerSettings, create_app
 from assistant.server.ratelimit import SharedRateLimiter
 from assistant.server.settings import RateLimit
-from servers import RedisServer, free_port
+from servers import free_port
 
 
 @pytest.fixture(scope="module")
-def redis_url():
-    why = RedisServer.available()
-    if why:
-        pytest.skip(why)
-    with RedisServer() as server:
-        yield server.url
+def redis_url(redis_server):
+    return redis_server.url
 
 
 def _hits(limiters, keys):
