@@ -27,7 +27,7 @@ import logging
 import random
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NamedTuple
 
 from assistant import events as ev
 from assistant.actions.bridge import CRASHED, NOT_FOUND, ActionError, ActionFailed
@@ -443,7 +443,6 @@ class _TurnRun:
             specific = [f"{lead}_{kind}" for kind in self.rejected_for]
             lead = next((r for r in specific if r in self.domain.responses), lead)
             self.apply([Utter(lead, task_id=task.id)])
-        label = task_policy.label(self.domain, task)
         if suggestion is None:
             name = index(self.domain).name_slot.get(task.type)
             out: list[Decision] = []
@@ -451,16 +450,8 @@ class _TurnRun:
                 out.append(SetSlot(REQUESTED_SLOT, name, task.id))
             self.apply(out + [Utter("utter_no_suggestion", {"task": decision.kind}, task.id, expects=SLOT)])
             return
-        response = f"utter_recommend_{decision.kind}"
-        if response not in self.domain.responses:
-            response = "utter_recommend"
-        values = {**self.dm.nlg.values(self.state, task.id), "suggestion": suggestion.sentence,
-                  "item": suggestion.item.name, "reasons": ", ".join(suggestion.reasons)}
-        message = self.dm.nlg.render(response, values)
-        if task.id in self.resumed and task.id not in self.started:
-            wrapper = self.dm.nlg.render("utter_resume_task", {"task": label, "question": inline_sentence(message.text)})
-            message.text = wrapper.text or message.text
-        self.say(message, task.id, SUGGESTION, recommendation=suggestion.record(task.id))
+        self.offer(task, decision.kind, suggestion.sentence, suggestion.item.name, suggestion.reasons,
+                   suggestion.record(task.id))
         self.user.update(record_suggestion(self.user.profile, suggestion.item, self.dm.clock()))
 
     def unanswered_suggestion(self, task: Task) -> Mapping[str, Any] | None:
@@ -489,18 +480,24 @@ class _TurnRun:
         sentence = recommender.sentence_again(record)
         if sentence is None:
             return False
-        response = f"utter_recommend_{decision.kind}"
+        reasons = [str(r.get("words")) for r in record.get("reasons") or [] if isinstance(r, Mapping)]
+        self.offer(task, decision.kind, sentence, str(record.get("name")), reasons, dict(record))
+        return True
+
+    def offer(self, task: Task, kind: str, sentence: str, item: str, reasons: Iterable[str],
+              record: Mapping[str, Any]) -> None:
+        """Say a suggestion ("How about X?"), introduced as the way back when the task was just resumed."""
+        response = f"utter_recommend_{kind}"
         if response not in self.domain.responses:
             response = "utter_recommend"
-        values = {**self.dm.nlg.values(self.state, task.id), "suggestion": sentence, "item": record.get("name"),
-                  "reasons": ", ".join(str(r.get("words")) for r in record.get("reasons") or [])}
+        values = {**self.dm.nlg.values(self.state, task.id), "suggestion": sentence, "item": item,
+                  "reasons": ", ".join(reasons)}
         message = self.dm.nlg.render(response, values)
-        if task.id in self.resumed:
+        if task.id in self.resumed and task.id not in self.started:
             label = task_policy.label(self.domain, task)
             wrapper = self.dm.nlg.render("utter_resume_task", {"task": label, "question": inline_sentence(message.text)})
             message.text = wrapper.text or message.text
-        self.say(message, task.id, SUGGESTION, recommendation=dict(record))
-        return True
+        self.say(message, task.id, SUGGESTION, recommendation=record)
 
     def feedback(self, decision: Feedback) -> None:
         user = self.user

@@ -61,7 +61,6 @@ def load_model(path: str | Path, precision: str = "int8") -> ModelBundle:
     encoder's linear layers as 8-bit integer products (nlu.int8: about 3x the throughput on CPU, the
     same accuracy within a tenth of a point on SNIPS and ATIS); "fp32" computes exactly what training
     evaluated. int8 falls back to fp32 where torch cannot multiply int8 matrices."""
-    import torch
     from safetensors.torch import load_file
 
     from nlu.encoder import load_architecture

@@ -8,6 +8,7 @@ in all, however its messages are spread over the workers.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import os
@@ -103,9 +104,7 @@ class SharedRateLimiter:
         self._warned = False
 
     def _connected(self):
-        import asyncio
-
-        from redis.asyncio import Redis
+        from redis.asyncio import Redis  # only servers with --redis need redis-py
 
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
