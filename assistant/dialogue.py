@@ -41,6 +41,7 @@ from assistant.profile.updates import (
     reason_kinds,
     record_suggestion,
 )
+from assistant.recommender.service import descriptive_words
 from assistant.state import ACTIVE
 from policies import conflicts, fallback, recommend_policy, slot_policy, task_policy
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
@@ -256,6 +257,8 @@ class _TurnRun:
             return None
         if pending.expects in (CONFIRM, OFFER, RETRY):
             return slot_policy.answer(pending, state, request, domain)
+        if pending.expects == SLOT:
+            return slot_policy.answer_no_preference(pending, state, request, domain)
         if pending.expects == CONFLICT:
             return conflicts.answer(pending, state, request, domain)
         if pending.expects == WHICH_TASK:
@@ -436,6 +439,14 @@ class _TurnRun:
         if task.id not in self.answered and self.offer_again(task, decision):
             return
         query, spans = self.query_for(task)
+        task_type = self.domain.tasks.get(task.type)
+        if not decision.lead and task_type is not None:
+            question = recommend_policy.taste_question(task, task_type, self.user.profile, self.dm.clock(),
+                                                       suggested=bool(self.suggested_ids(task)),
+                                                       described=bool(descriptive_words(query, spans)))
+            if question:
+                self.apply(question)
+                return
         suggestion = recommender.suggest(decision.kind, task.slots, query, self.user.profile, self.user.model(),
                                          suggested=self.suggested_ids(task), now=self.dm.clock(), query_spans=spans)
         if decision.lead:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 SLOT_TYPES = ("text", "float", "bool", "categorical", "list", "any")
 GOALS = ("find", "book")
-TASK_RESPONSE_ROLES = ("done", "confirm", "offer")
+TASK_RESPONSE_ROLES = ("done", "confirm", "offer", "taste")
 
 # Responses the dialogue manager utters by purpose; every domain must define them.
 GENERAL_RESPONSES: dict[str, str] = {
@@ -80,7 +80,7 @@ _TOP_KEYS = ("version", "intents", "entities", "slots", "actions", "tasks", "res
 _SLOT_KEYS = ("type", "entity", "kind", "label", "values", "min", "max", "integer", "regex", "hint", "initial")
 _TASK_KEYS = (
     "label", "intents", "priority", "required", "optional", "ask", "action", "confirm",
-    "recommend", "schedule", "responses",
+    "recommend", "taste", "schedule", "responses",
 )  # fmt: skip
 _VARIATION_KEYS = ("text", "buttons", "image", "custom", "attachment", "channel")
 _SCHEDULE_KEYS = ("day", "time", "place")
@@ -232,6 +232,8 @@ class TaskType:
     action: str
     confirm: bool = False
     recommend: str | None = None  # catalogue kind that serves suggestions
+    # an optional slot asked once before the first suggestion to a user whose taste in it is unknown
+    taste: str | None = None
     ask: Mapping[str, str] = field(default_factory=dict)  # slot -> response asking for it (overrides)
     schedule: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # day/time/place -> slots
     responses: Mapping[str, str] = field(default_factory=dict)  # done/confirm/offer -> response name
@@ -635,6 +637,10 @@ class _DomainReader:
         if recommend is not None and not isinstance(recommend, str):
             self.problem(where + ("recommend",), f"task '{name}': recommend must be a catalogue kind or null")
             recommend = None
+        taste = raw.get("taste")
+        if taste is not None and not isinstance(taste, str):
+            self.problem(where + ("taste",), f"task '{name}': taste must be the name of one of its optional slots")
+            taste = None
         ask = {str(k): str(v) for k, v in self.mapping(raw.get("ask"), where + ("ask",), f"task '{name}' ask").items()}
         responses = self.mapping(raw.get("responses"), where + ("responses",), f"task '{name}' responses")
         self.unknown_keys(responses, TASK_RESPONSE_ROLES, where + ("responses",), f"task '{name}' responses")
@@ -653,6 +659,7 @@ class _DomainReader:
             action=action.strip(),
             confirm=confirm,
             recommend=recommend,
+            taste=taste,
             ask=ask,
             schedule=schedule,
             responses={k: str(v) for k, v in responses.items() if k in TASK_RESPONSE_ROLES},
@@ -849,6 +856,11 @@ class _Checks:
                 )
         for slot in set(task.required_slots) & set(task.optional):
             self.add(at + ("optional",), f"slot '{slot}' of task '{name}' is both required and optional")
+        if task.taste is not None and (task.taste not in task.optional or not task.recommend):
+            self.add(
+                at + ("taste",),
+                f"task '{name}': taste '{task.taste}' must be one of its optional slots, on a task that recommends"
+            )
         if not task.action:
             self.add(at + ("action",), _NO_ACTION.format(name=name))
         if task.responses.get("done") is None:

@@ -8,6 +8,12 @@ the suggestion in words ("sounds good", "too pricey for me", "I don't fancy Thai
 for me", "no, not that one"), and, when they accept, book it (people, day, time, yes). Like people
 they are not perfectly consistent: they take 90% of what suits them and 10% of what does not.
 
+A new user is asked once, before the first suggestion, what food they like ("... or shall I surprise
+you?"). Half the simulated users (``--tell-taste``, drawn per user) answer with their two favourite
+cuisines ("I love indian and thai food"; never the budget or the loudness), the others say
+"surprise me". ``--tell-taste 0`` is a population that never tells: the recommender must learn
+everything from their answers to suggestions.
+
 Everything runs through ``Assistant.handle``: the real NLU model of the default assistant, the
 dialogue manager, the profile store (SQLite) and the ranking model that learns from every answer.
 The baselines answer the same users through the same dialogue with another ranking: the most
@@ -51,7 +57,7 @@ for each policy. Two yardsticks run on the same users and requests:
 Goals: ≥ 0.8 by session 5, and ≥ 2× the popularity baseline. The ratios to the yardsticks say how
 much of the rest is the recommender.
 
-    python benchmarks/recommend.py [--users 40] [--sessions 10] [--seed 7]
+    python benchmarks/recommend.py [--users 40] [--sessions 10] [--seed 7] [--tell-taste 0.5]
                                    [--scenarios habits random-area] [--model DIR] [--json OUT] [--retrieval]
 """
 
@@ -80,6 +86,7 @@ from policies import bandit, ranking  # noqa: E402
 DATA = ROOT / "data"
 DAY = 86400.0
 ACCEPT = ("sounds good", "yes please, book it", "that one sounds great", "perfect, let's go with that")
+TASTE_SLOT = "restaurant-food"  # the slot of the taste question (data/domain.yml: taste)
 DETAILS = {"restaurant-bookpeople": "2 people", "restaurant-bookday": "on friday", "restaurant-booktime": "at 7pm"}
 
 
@@ -90,6 +97,14 @@ class SimulatedUser:
         self.foods = set(rng.sample(foods, 2))
         self.budget = rng.choice([1, 2, 2])  # the dearest price level they accept (moderate or expensive)
         self.hates_loud = rng.random() < 0.4
+        self.tells_taste = False  # set by the run, from its own draws (the tastes above stay the same)
+
+    def taste_answer(self) -> str:
+        """The answer to "is there a kind of food you like? Or shall I surprise you?" """
+        if not self.tells_taste:
+            return "surprise me"
+        first, second = sorted(self.foods)
+        return f"I love {first} and {second} food"
 
     def suits(self, attributes: dict) -> bool:
         price = PRICE_LEVELS.index(attributes["pricerange"])
@@ -197,7 +212,8 @@ def plan_requests(scenario: str, population: list[SimulatedUser], sessions: int,
     return [[plans[u][s] for u in range(len(population))] for s in range(sessions)]
 
 
-def run(policy: str, parser, users: int, sessions: int, seed: int, scenario: str = "habits") -> dict:
+def run(policy: str, parser, users: int, sessions: int, seed: int, scenario: str = "habits",
+        tell_taste: float = 0.5) -> dict:
     from assistant.actions import make_action_runner
     from assistant.domain import load_domain
     from assistant.stores import create_store
@@ -207,6 +223,8 @@ def run(policy: str, parser, users: int, sessions: int, seed: int, scenario: str
     restaurants = load_recommender(DATA, domain).catalogue.by_kind("restaurant")
     foods = sorted({it.attributes["food"] for it in restaurants})
     population = [SimulatedUser(f"user{i}", random.Random(seed * 1000 + i), foods) for i in range(users)]
+    for i, user in enumerate(population):
+        user.tells_taste = random.Random(seed * 7717 + i).random() < tell_taste
     areas = plan_requests(scenario, population, sessions, seed, restaurants)
     clock_now = [time.time()]
     first = defaultdict(list)
@@ -239,9 +257,12 @@ def run(policy: str, parser, users: int, sessions: int, seed: int, scenario: str
                     elif meta.get("expects") == "slot":
                         slot = assistant.state(sender).focused_task.requested_slot if assistant.state(
                             sender).focused_task else None
-                        if slot not in DETAILS:
+                        if slot == TASTE_SLOT:
+                            words = user.taste_answer()
+                        elif slot in DETAILS:
+                            words = DETAILS[slot]
+                        else:
                             break
-                        words = DETAILS[slot]
                     elif meta.get("expects") in ("confirm", "offer"):
                         words = "yes"
                     else:
@@ -340,13 +361,15 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def report(scenario: str, results: dict, users: int, sessions: int, seed: int, learner: list[float]) -> dict:
+def report(scenario: str, results: dict, users: int, sessions: int, seed: int, learner: list[float],
+           tell_taste: float = 0.5) -> dict:
     """Print one scenario's tables; the summary figures from session 5 on."""
     def row(label: str, values: list[float]) -> str:
         return f"{label:<16}" + " ".join(f"{v:5.2f}" for v in values)
 
     oracle = next(iter(results.values()))["oracle"]
-    print(f"\n== scenario {scenario}: first-suggestion acceptance per session ({users} simulated users, seed {seed})")
+    print(f"\n== scenario {scenario}: first-suggestion acceptance per session ({users} simulated users, seed {seed}, "
+          f"{tell_taste:.0%} tell their taste when asked)")
     print(f"{'session':<16}" + " ".join(f"{s + 1:>5}" for s in range(sessions)))
     for policy, r in results.items():
         print(row(policy, r["first"]))
@@ -392,6 +415,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="an NLU model folder to talk through "
                              "(default: the default assistant's, trained if missing)")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
+    parser.add_argument("--tell-taste", type=float, default=0.5,
+                        help="share of users who answer the taste question with their favourite cuisines "
+                             "(the others say 'surprise me'; 0: nobody tells)")
     parser.add_argument("--retrieval", action="store_true",
                         help="also run the retrieval latency benchmark (benchmarks/recommend_retrieval.py)")
     args = parser.parse_args(argv)
@@ -404,16 +430,17 @@ def main(argv: list[str] | None = None) -> int:
     for scenario in args.scenarios:
         results = {}
         for policy in args.policies:
-            results[policy] = run(policy, nlu, args.users, args.sessions, args.seed, scenario)
+            results[policy] = run(policy, nlu, args.users, args.sessions, args.seed, scenario, args.tell_taste)
             r = results[policy]
             print(f"{scenario:>12} {policy:>10}: {r['turns']} turns in {r['seconds']:.0f} s", flush=True)
         learner = bayes_learner(args.users, args.sessions, args.seed, scenario)
         everything[scenario] = {"results": results, "bayes learner": learner,
-                                "summary": report(scenario, results, args.users, args.sessions, args.seed, learner)}
+                                "summary": report(scenario, results, args.users, args.sessions, args.seed, learner,
+                                                            args.tell_taste)}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"users": args.users, "sessions": args.sessions, "seed": args.seed,
-                                         "scenarios": everything}, indent=2))
+                                         "tell_taste": args.tell_taste, "scenarios": everything}, indent=2))
     if args.retrieval:
         import recommend_retrieval
 

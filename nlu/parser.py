@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from nlu.artifacts import ModelBundle, load_model
 from nlu.normalize import normalize, table_time, value_kind
-from nlu.segment import Clause, group_clauses, split_clauses
+from nlu.segment import Clause, continues_list, group_clauses, split_clauses
 from nlu.tokenizer import tokenize
 from nlu.types import IntentPrediction, Parse, ParsedEntity, Segment
 
@@ -169,8 +169,12 @@ class Parser:
     def _segments(self, text: str, clauses, rule_entities: list[ParsedEntity]) -> list[Segment]:
         if len(clauses) < 2:
             return []
+        continuing = [False] + [
+            continues_list(c, [(e.start, e.entity) for e in p.entities], {e.entity for e in clauses[k - 1][1].entities})
+            for k, (c, p) in enumerate(clauses[1:], start=1)
+        ]
         groups = group_clauses(
-            [c for c, _ in clauses], [p.intent_ranking[0] for _, p in clauses], self.segment_min_confidence
+            [c for c, _ in clauses], [p.intent_ranking[0] for _, p in clauses], self.segment_min_confidence, continuing
         )
         if len(groups) < 2:
             return []

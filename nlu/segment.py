@@ -92,16 +92,35 @@ def _add(clauses: list[Clause], text: str, start: int, end: int) -> None:
     clauses.append(Clause(offset, offset + len(stripped), stripped))
 
 
+def continues_list(clause: Clause, entity_types: list[tuple[int, str]], previous_types: set[str]) -> bool:
+    """A clause that only adds one more value to a list the clause before it began ("I love indian
+    and [thai food]", "in the north or [the centre]"): at most three words, opening with a value
+    (after an article) of a type the clause before it has. ``entity_types`` are (start offset
+    within the clause, type) of the clause's own entities."""
+    words = clause.text.split()
+    if not entity_types or len(words) > 3:
+        return False
+    first_word_ends = len(words[0]) + 1
+    opens = min(start for start, _ in entity_types) <= (first_word_ends if words[0].lower() in _ARTICLES else 0)
+    return opens and all(kind in previous_types for _, kind in entity_types)
+
+
+_ARTICLES = frozenset({"the", "a", "an", "some"})
+
+
 def group_clauses(
-    clauses: list[Clause], intents: list[tuple[str, float]], min_confidence: float
+    clauses: list[Clause], intents: list[tuple[str, float]], min_confidence: float,
+    continuing: list[bool] | None = None,
 ) -> list[tuple[Clause, str, float, list[int]]]:
-    """Join clauses into requests: a new request starts at a confident clause with a new intent.
+    """Join clauses into requests: a new request starts at a confident clause with a new intent,
+    unless it only continues a list of values (``continuing``).
 
     Each request is (span, intent, confidence, indices of its clauses).
     """
     groups: list[list] = []
     for index, (clause, (intent, conf)) in enumerate(zip(clauses, intents)):
-        if groups and (conf < min_confidence or intent == groups[-1][1]):
+        joins = continuing is not None and continuing[index]
+        if groups and (conf < min_confidence or intent == groups[-1][1] or joins):
             start = groups[-1][0]
             groups[-1][0] = Clause(start.start, clause.end, "")
             groups[-1][3].append(index)

@@ -32,6 +32,15 @@ UPDATE = re.compile(r"\b(?:update|same one|existing|merge)\b", re.IGNORECASE)
 YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|sounds good|correct)\b", re.I)
 NO = re.compile(r"^\W*(?:no|nope|nah|not now|don'?t|never mind|nevermind)\b", re.IGNORECASE)
 
+# "surprise me", "I don't mind", "any cuisine is fine", "you choose": no wish for the slot asked
+NO_PREFERENCE = re.compile(
+    r"\b(?:surprise me|(?:i )?don'?t (?:really )?(?:mind|care)|doesn'?t (?:really )?matter|no (?:particular )?preference"
+    r"|not (?:fussy|picky|bothered)|(?:you|just) (?:choose|pick|decide)|whatever(?: you (?:like|think))?"
+    r"|anything(?: is| would be)? (?:fine|good|ok|okay)|any(?: \w+)? (?:is|will do|would be) (?:fine|good|ok|okay)"
+    r"|^\W*(?:anything|any|whatever|either)\W*$|up to you|dealer'?s choice)",
+    re.IGNORECASE,
+)
+
 YES_INTENTS = frozenset({"affirm", "accept_suggestion"})
 NO_INTENTS = frozenset({"deny", "reject_suggestion"})
 
@@ -53,6 +62,11 @@ def is_urgent(text: str) -> bool:
 def has_order(text: str) -> bool:
     """The user fixed the order of their requests ("first the taxi, then the hotel")."""
     return bool(ORDER_FIRST.search(text or "") or ORDER_LATER.search(text or ""))
+
+
+def no_preference(text: str) -> bool:
+    """ "Surprise me", "I don't mind", "any cuisine is fine": the user leaves the choice to us."""
+    return NO_PREFERENCE.search(text or "") is not None
 
 
 def wants_another(text: str) -> bool:

@@ -7,6 +7,10 @@
 - "something else" → a different, diverse alternative (no taste is learnt from it);
 - a detail instead ("somewhere in the north") or the name of another place is no answer: it is
   routed as a correction, and the task's next step suggests again under the new filters.
+
+Before the first suggestion to a user whose taste is unknown, the task's ``taste`` slot is asked once
+("Any kind of food you like, or shall I surprise you?"): one answer tells more than several
+suggestions turned down, and "surprise me" costs the user one word.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ from typing import TYPE_CHECKING
 from assistant.profile.updates import feeling
 from policies import cues, slot_policy
 from policies.context import Pending, Request
-from policies.decisions import Decision, Feedback, Recommend, ResumeTask, SetSlot, UpdateTask
-from policies.index import index
+from policies.decisions import SLOT, Decision, Feedback, Recommend, ResumeTask, SetSlot, UpdateTask, Utter
+from policies.index import REQUESTED_SLOT, index
 
 if TYPE_CHECKING:
-    from assistant.domain import Domain
-    from assistant.state import DialogueState
+    from assistant.domain import Domain, TaskType
+    from assistant.profile.model import UserProfile
+    from assistant.state import DialogueState, Task
 
 ACCEPT_INTENTS = frozenset({"accept_suggestion", "affirm"})
 REJECT_INTENTS = frozenset({"reject_suggestion", "deny"})
@@ -80,6 +85,32 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
         return [Feedback(task.id, item, accepted=False, reason=reason),
                 Recommend(task.id, kind, again.fallback, lead="utter_suggestion_rejected")]
     return None
+
+
+def taste_question(task: Task, task_type: TaskType, profile: UserProfile, now: float,
+                   suggested: bool, described: bool = False) -> list[Decision] | None:
+    """The taste question before a first suggestion, or None. Asked when the request says nothing of
+    what the user wants (no filter but the area, no words describing the place: ``described``), the
+    task's ``taste`` slot is empty (not even "dontcare") and was not just asked, nothing was
+    suggested for the task yet, and the profile knows no liked value of that attribute and holds no
+    history of this kind of place (a new user, asked once: after the answer a suggestion is in the
+    history)."""
+    slot = task_type.taste
+    kind = task_type.recommend
+    if slot is None or kind is None or suggested or described or task.slots.get(slot) is not None:
+        return None
+    # "a cheap restaurant" says what matters to the user: suggest at once; where is no taste
+    if any(task.slots.get(s) is not None for s in task_type.optional if s != slot and not s.endswith("-area")):
+        return None
+    if task.requested_slot == slot:
+        return None  # asked already, and the answer was something else ("I'm vegetarian"): suggest now
+    attribute = slot.split("-", 1)[1] if "-" in slot else slot
+    if any(p.attribute == attribute and profile.score(attribute, p.value, now) > 0 for p in profile.preferences):
+        return None
+    if any(entry.kind == kind for entry in profile.history):
+        return None
+    response = task_type.responses.get("taste") or task_type.ask_response(slot)
+    return [SetSlot(REQUESTED_SLOT, slot, task.id), Utter(response, task_id=task.id, expects=SLOT)]
 
 
 def is_answer(intent: str | None, confidence: float, text: str, floor: float) -> bool:

@@ -203,6 +203,25 @@ def reask(state: DialogueState, domain: Domain) -> list[Decision]:
     return [d for d in step if isinstance(d, Utter)]
 
 
+#: the value of an optional slot the user left to us ("surprise me"): MultiWOZ's, no filter
+NO_PREFERENCE = "dontcare"
+
+
+def answer_no_preference(pending: Pending, state: DialogueState, request: Request,
+                         domain: Domain) -> list[Decision] | None:
+    """ "Surprise me" / "I don't mind" to the question for an optional slot: the slot is settled as
+    "dontcare" (no filter, never asked again); None when the reply is something else."""
+    task = state.task(pending.task_id) if pending.task_id else state.focused_task
+    if task is None or not task.is_open or task.requested_slot is None:
+        return None
+    task_type = domain.tasks.get(task.type)
+    if task_type is None or task.requested_slot not in task_type.optional or task.requested_slot in task_type.required_slots:
+        return None
+    if proposals(task.type, request.entities, domain) or not cues.no_preference(request.text):
+        return None
+    return [SetSlot(task.requested_slot, NO_PREFERENCE, task.id), SetSlot(REQUESTED_SLOT, None, task.id)]
+
+
 def answer(pending: Pending, state: DialogueState, request: Request, domain: Domain) -> list[Decision] | None:
     """A yes or no to a confirmation, a booking offer or a retry; None when the request is no such answer."""
     task = state.task(pending.task_id) if pending.task_id else state.focused_task

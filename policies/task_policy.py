@@ -354,7 +354,13 @@ def preference(step: Step, state: DialogueState, domain: Domain) -> list[Decisio
             liked.append(entity)
     focused = state.focused_task
     if focused is not None:
-        proposed = {s: v for s, v in slot_policy.proposals(focused.type, liked, domain).items()
+        # "I love Indian and Thai food" is a taste, no search for one of them: a slot that would get
+        # several values is left to the ranking (the profile keeps them all)
+        values: dict[str, set] = {}
+        for entity in liked:
+            values.setdefault(idx.entity_slot.get(entity.entity), set()).add(str(entity.value).lower())
+        single = [e for e in liked if len(values[idx.entity_slot.get(e.entity)]) == 1]
+        proposed = {s: v for s, v in slot_policy.proposals(focused.type, single, domain).items()
                     if focused.slots.get(s) is None}
         out += slot_policy.fill(focused.id, slot_policy.check(focused.slots, proposed, domain, state), domain)
     text = ", ".join(dict.fromkeys(words)) if words else request.text

@@ -377,3 +377,13 @@ def test_data_validate_checks_the_domain_against_the_nlu_data(tmp_path):
 
 def test_the_shipped_data_validates():
     assert validate_data(ROOT / "data") == []
+
+
+def test_taste_must_be_an_optional_slot_of_a_recommending_task():
+    text = BASE.replace("    confirm: false\n", "    confirm: false\n    taste: taxi-type\n") + GENERAL
+    problem = only(check(text), "taste 'taxi-type'")
+    assert problem.startswith(f"domain.yml:{line_of(text, 'taste:')}:") and "recommends" in problem
+    text = BASE.replace("    confirm: false\n", "    confirm: false\n    recommend: taxi\n    taste: taxi-leaveat\n")
+    assert "optional slots" in only(check(text + GENERAL), "taste 'taxi-leaveat'")
+    text = BASE.replace("    confirm: false\n", "    confirm: false\n    recommend: taxi\n    taste: taxi-type\n")
+    assert check(text + GENERAL) == []

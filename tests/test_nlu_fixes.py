@@ -161,3 +161,18 @@ def test_a_table_at_a_bare_hour_is_in_the_evening(default_parser, text, value):
 
 def test_other_times_keep_a_bare_hour_as_said(default_parser):
     assert entities_of(default_parser.parse("I need a taxi to the station at 7")).get("taxi-leaveat") == "07:00"
+
+
+@pytest.mark.parametrize("text, entity, values", [
+    ("I love indian and thai food", "restaurant-food", {"indian", "thai"}),
+    ("I want a restaurant in the north or the centre", "restaurant-area", {"north", "centre"}),
+])
+def test_a_list_of_values_is_one_request(default_parser, text, entity, values):
+    parse = default_parser.parse(text)
+    assert len(parse.segments) <= 1
+    assert {e.value for e in parse.entities if e.entity == entity} == values
+
+
+def test_two_requests_joined_by_and_are_still_two(default_parser):
+    parse = default_parser.parse("I need a cheap hotel and an expensive restaurant")
+    assert [s.intent.name for s in parse.segments] == ["find_hotel", "find_restaurant"]

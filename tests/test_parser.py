@@ -5,7 +5,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlu.segment import split_clauses
+from nlu.segment import continues_list, group_clauses, split_clauses
 
 
 def _check_valid(parse, text):
@@ -106,3 +106,21 @@ def test_clause_splitting():
     text = "first the taxi, then find me a restaurant"
     for c in split_clauses(text):
         assert text[c.start : c.end] == c.text
+
+
+def test_a_clause_that_only_adds_a_value_to_a_list_joins_the_one_before():
+    text = "I love indian and thai food"
+    first, second = split_clauses(text)
+    assert second.text == "thai food"
+    assert continues_list(second, [(0, "restaurant-food")], {"restaurant-food"})
+    assert continues_list(split_clauses("in the north or the centre")[0].__class__(0, 10, "the centre"),
+                          [(4, "restaurant-area")], {"restaurant-area"})
+    # another kind of value, a longer clause, or no value at all start a request of their own
+    assert not continues_list(second, [(0, "hotel-type")], {"restaurant-food"})
+    assert not continues_list(second, [], {"restaurant-food"})
+    longer = split_clauses("book a hotel and a restaurant in the centre please")[1]
+    assert not continues_list(longer, [(25, "restaurant-area")], {"restaurant-area"})
+    groups = group_clauses([first, second], [("inform_preference", 0.95), ("find_restaurant", 0.97)], 0.5,
+                           [False, True])
+    assert len(groups) == 1 and groups[0][1] == "inform_preference"
+    assert len(group_clauses([first, second], [("inform_preference", 0.95), ("find_restaurant", 0.97)], 0.5)) == 2

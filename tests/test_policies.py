@@ -431,3 +431,80 @@ def test_policy_config_reads_its_section(tmp_path):
     assert load_policy_config(tmp_path / "missing.yml") == PolicyConfig()
     with pytest.raises(ValueError, match="fallback_treshold"):
         PolicyConfig.from_mapping({"fallback_treshold": 0.5})
+
+
+# ===================================================================== the taste question
+
+
+def _asked_food(**slots):
+    state = state_of(task("restaurant-1", "restaurant", 20, **slots))
+    state.apply(ev.slot_set("requested_slot", "restaurant-food", "restaurant-1"))
+    return state
+
+
+def test_surprise_me_settles_an_optional_slot_as_dontcare(domain):
+    from policies.context import Request as R
+
+    state, pending = _asked_food(), Pending("slot", "restaurant-1")
+    for text in ("surprise me", "I don't mind", "any cuisine is fine", "you choose", "whatever"):
+        assert slot_policy.answer_no_preference(pending, state, R(text, "inform", 0.3, ()), domain) == [
+            SetSlot("restaurant-food", "dontcare", "restaurant-1"), SetSlot("requested_slot", None, "restaurant-1")], text
+    # a cuisine is an answer of its own; a required slot cannot be left to us
+    indian = Request.from_parse(said("any indian place", "inform", restaurant_food="indian"))[0]
+    assert slot_policy.answer_no_preference(pending, state, indian, domain) is None
+    assert slot_policy.answer_no_preference(pending, state, R("italian", "inform", 0.9, ()), domain) is None
+    state.apply(ev.slot_set("requested_slot", "restaurant-bookpeople", "restaurant-1"))
+    assert slot_policy.answer_no_preference(pending, state, R("I don't mind", "inform", 0.9, ()), domain) is None
+
+
+def test_surprise_me_passes_the_fallback_only_at_an_optional_slot_question(domain):
+    weak = said("surprise me", "greet", 0.26)
+    assert fallback.decide(_asked_food(), weak, domain, ctx(Pending("slot", "restaurant-1"))) == []
+    assert fallback.decide(state_of(), weak, domain, ctx()) != []
+
+
+def test_the_taste_question_is_asked_once_to_a_user_whose_taste_is_unknown(domain):
+    from assistant.profile.model import UserProfile
+    from assistant.profile.updates import apply_statement, record_suggestion
+    from policies import recommend_policy
+
+    restaurant = domain.tasks["restaurant"]
+    state = state_of(task("restaurant-1", "restaurant", 20, restaurant_area="north"))
+    fresh = state.task("restaurant-1")
+    new_user = UserProfile.empty("ann", 100.0)
+    assert recommend_policy.taste_question(fresh, restaurant, new_user, 100.0, suggested=False) == [
+        SetSlot("requested_slot", "restaurant-food", "restaurant-1"),
+        Utter("utter_ask_taste_restaurant", task_id="restaurant-1", expects="slot")]
+    # not when: something was suggested already, the profile knows a liked cuisine or a restaurant
+    # suggested before, the slot is filled (even with "dontcare"), or the question was just asked
+    assert recommend_policy.taste_question(fresh, restaurant, new_user, 100.0, suggested=True) is None
+    loves = said("I love thai food", "inform_preference", restaurant_food="thai")
+    knows = apply_statement(new_user, "inform_preference", loves.entities, loves.text, 100.0).profile
+    assert knows.score("food", "thai", 100.0) > 0
+    assert recommend_policy.taste_question(fresh, restaurant, knows, 100.0, suggested=False) is None
+    seen = record_suggestion(new_user, {"id": "restaurant-0001", "kind": "restaurant", "name": "X"}, 100.0).profile
+    assert recommend_policy.taste_question(fresh, restaurant, seen, 100.0, suggested=False) is None
+    hotel_only = record_suggestion(new_user, {"id": "hotel-0001", "kind": "hotel", "name": "Y"}, 100.0).profile
+    assert recommend_policy.taste_question(fresh, restaurant, hotel_only, 100.0, suggested=False) is not None
+    for slots in ({"restaurant_food": "dontcare"}, {"restaurant_food": "thai"}):
+        filled = state_of(task("restaurant-1", "restaurant", 20, **slots)).task("restaurant-1")
+        assert recommend_policy.taste_question(filled, restaurant, new_user, 100.0, suggested=False) is None
+    assert recommend_policy.taste_question(_asked_food().task("restaurant-1"), restaurant, new_user, 100.0,
+                                           suggested=False) is None
+    # a task without a taste slot never asks
+    assert recommend_policy.taste_question(state_of(task("hotel-1", "hotel", 30)).task("hotel-1"),
+                                           domain.tasks["hotel"], new_user, 100.0, suggested=False) is None
+
+
+def test_two_cuisines_loved_are_a_taste_not_a_search(domain):
+    state = _asked_food()
+    from nlu.types import ParsedEntity
+
+    both = said("I love indian and thai food", "inform_preference", restaurant_food="indian")
+    both.entities.append(ParsedEntity("restaurant-food", "thai", 18, 22, 0.99, "test", "thai"))
+    decisions = task_policy.preference(step_for(both, state, domain), state, domain)
+    assert not [d for d in of(SetSlot, decisions) if d.name == "restaurant-food"]
+    assert of(Utter, decisions)[-1].values == {"preference": "indian, thai"}
+    one = said("I love indian food", "inform_preference", restaurant_food="indian")
+    decisions = task_policy.preference(step_for(one, state, domain), state, domain)
+    assert SetSlot("restaurant-food", "indian", "restaurant-1") in decisions

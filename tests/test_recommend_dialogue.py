@@ -20,15 +20,24 @@ from assistant.domain import load_domain  # noqa: E402
 from assistant.profile.model import price_rank  # noqa: E402
 from assistant.state import COMPLETED  # noqa: E402
 from assistant.stores import SQLiteTrackerStore  # noqa: E402
+from nlu.types import ParsedEntity  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
+def _loves_two():
+    parse = said("I love indian and thai food", "inform_preference", restaurant_food="indian")
+    parse.entities.append(ParsedEntity("restaurant-food", "thai", 18, 22, 0.99, "test", "thai"))
+    return parse
+
+
 PARSES = ScriptedParser(
+    _loves_two(),
     said("a restaurant in the centre please", "find_restaurant", restaurant_area="centre"),
     said("find me a cheap restaurant in the east", "find_restaurant", restaurant_area="east",
          restaurant_pricerange="cheap"),
     said("I'd like a restaurant", "find_restaurant"),
     said("somewhere to eat that is romantic with a river view", "find_restaurant"),
+    said("surprise me", "inform", 0.3),
     said("something else", "ask_alternative"),
     said("too expensive", "reject_suggestion"),
     said("no thanks", "deny"),
@@ -137,6 +146,7 @@ def test_rejecting_with_a_reason_updates_the_profile_and_the_next_suggestion_res
                                                                                           recommender, db):
     talk = Talk(make(domain, runner, recommender, db), "ben")
     talk("a restaurant in the centre please")
+    talk("surprise me")  # the taste question a new user is asked
     first = talk.last
     while price_rank(first["attributes"]["pricerange"]) == 0:  # find a pricey one to turn down
         talk("something else")
@@ -234,7 +244,8 @@ def test_the_hotel_steers_suggestions_and_the_party_size_carries_over(domain, ru
     talk = Talk(make(domain, runner, recommender, db), "ivy")
     talk("book the Lockside Guesthouse for 3 people from friday for 2 nights")
     assert "booked" in talk("yes please")  # Lockside is in the north
-    reply = talk("I'd like a restaurant")
+    talk("I'd like a restaurant")
+    reply = talk("surprise me")
     item = talk.last
     assert item["attributes"]["area"] == "north" and "near your hotel" in reply
     assert talk.task("restaurant").slots["restaurant-bookpeople"] == 3  # carried over from the hotel
@@ -285,6 +296,7 @@ def test_each_stated_value_keeps_the_feeling_of_its_own_clause(domain, runner, r
 def test_feedback_is_about_the_place_chosen_not_the_area_asked_for(domain, runner, recommender, db):
     talk = Talk(make(domain, runner, recommender, db), "eve")
     talk("a restaurant in the centre please")
+    talk("surprise me")
     first = talk.last
     assert first["asked"] == {"area": "centre"}
     asked_for = talk.assistant.profile("eve").score("area", "centre", talk.assistant.profile("eve").updated_at)
@@ -340,3 +352,35 @@ def test_asking_again_without_answering_gets_the_same_place_and_a_new_search_a_n
     assert [s["id"] for s in talk.suggestions()] == [first["id"], first["id"]]
     talk("not that one, something in the north")
     assert talk.last["id"] != first["id"] and talk.last["attributes"]["area"] == "north"
+
+
+def test_a_new_user_is_asked_their_taste_once_and_the_answer_steers_every_later_suggestion(domain, runner,
+                                                                                            recommender, db):
+    assistant = make(domain, runner, recommender, db)
+    first = Talk(assistant, "liz-1", "liz")
+    first("I'd like a restaurant")
+    assert first.suggestions() == [] and first.task("restaurant").requested_slot == "restaurant-food"
+    reply = first("I love indian and thai food")
+    item = first.last
+    assert item["attributes"]["food"] in ("indian", "thai") and "You liked" in reply
+    assert first.task("restaurant").slots.get("restaurant-food") is None  # a taste, not a search for one of them
+    first("something else")
+    assert first.last["attributes"]["food"] in ("indian", "thai") and first.last["id"] != item["id"]
+    # the next conversation of the same user: no question, and the taste still steers
+    later = Talk(assistant, "liz-2", "liz")
+    later("I'd like a restaurant")
+    assert later.last["attributes"]["food"] in ("indian", "thai")
+
+
+def test_surprise_me_leaves_the_choice_to_the_ranking_and_is_not_asked_again(domain, runner, recommender, db):
+    assistant = make(domain, runner, recommender, db)
+    talk = Talk(assistant, "max-1", "max")
+    talk("I'd like a restaurant")
+    assert talk.suggestions() == [] and talk.task("restaurant").requested_slot == "restaurant-food"
+    assert talk("surprise me").startswith("How about")
+    assert talk.task("restaurant").slots["restaurant-food"] == "dontcare"
+    assert talk.last["asked"] == {}  # "dontcare" is no filter
+    later = Talk(assistant, "max-2", "max")
+    assert later("I'd like a restaurant").startswith("How about")
+    # a request that says what matters ("cheap") is served at once, even to a new user
+    assert Talk(assistant, "new-1", "new")("find me a cheap restaurant in the east").startswith("How about")

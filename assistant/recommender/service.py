@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from assistant.profile.model import UserProfile
-from assistant.recommender.catalogue import Catalogue, CatalogueItem, load_catalogue
+from assistant.recommender.catalogue import NO_CONSTRAINT, Catalogue, CatalogueItem, load_catalogue
 from assistant.recommender.words import suggestion_sentence
 from policies import ranking
 from policies.bandit import BanditState
@@ -118,7 +118,7 @@ class Recommender:
         known = self.catalogue.attributes(kind) - {NAME_ATTRIBUTE}
         out: dict[str, Any] = {}
         for slot, value in slots.items():
-            if value is None:
+            if value is None or (isinstance(value, str) and value.strip().lower() in NO_CONSTRAINT):
                 continue
             attribute = slot.split("-", 1)[1] if "-" in slot else slot
             if attribute in known:
