@@ -215,11 +215,12 @@ def answer_no_preference(pending: Pending, state: DialogueState, request: Reques
     if task is None or not task.is_open or task.requested_slot is None:
         return None
     task_type = domain.tasks.get(task.type)
-    if task_type is None or task.requested_slot not in task_type.optional or task.requested_slot in task_type.required_slots:
+    slot = task.requested_slot
+    if task_type is None or slot not in task_type.optional or slot in task_type.required_slots:
         return None
     if proposals(task.type, request.entities, domain) or not cues.no_preference(request.text):
         return None
-    return [SetSlot(task.requested_slot, NO_PREFERENCE, task.id), SetSlot(REQUESTED_SLOT, None, task.id)]
+    return [SetSlot(slot, NO_PREFERENCE, task.id), SetSlot(REQUESTED_SLOT, None, task.id)]
 
 
 def answer(pending: Pending, state: DialogueState, request: Request, domain: Domain) -> list[Decision] | None:
