@@ -17,6 +17,7 @@ LABELS = "labels.json"
 CONFIG = "nlu_config.json"
 DATA = "nlu_data.json"  # synonyms, lookups, regexes the parser needs
 METRICS = "metrics.json"
+GAZETTEER = "gazetteer.json"  # known entity values, when the model reads them (config.gazetteer)
 # buffers some transformers versions save and others rebuild; never learned
 _BUFFERS = ("position_ids", "token_type_ids")
 REQUIRED = (WEIGHTS, LABELS, CONFIG, DATA, ENCODER_DIR + "/config.json")
@@ -35,7 +36,8 @@ class ModelBundle:
     metrics: dict[str, Any] = field(default_factory=dict)
 
 
-def save_model(out_dir: Path, model, tokenizer, labels: LabelSpace, config: NluConfig, data_extras: dict, metrics: dict) -> None:
+def save_model(out_dir: Path, model, tokenizer, labels: LabelSpace, config: NluConfig, data_extras: dict, metrics: dict,
+               gazetteer=None) -> None:
     from safetensors.torch import save_file
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -47,6 +49,8 @@ def save_model(out_dir: Path, model, tokenizer, labels: LabelSpace, config: NluC
     _write_json(out_dir / CONFIG, config.to_dict())
     _write_json(out_dir / DATA, data_extras)
     _write_json(out_dir / METRICS, metrics)
+    if gazetteer is not None:
+        _write_json(out_dir / GAZETTEER, gazetteer.to_dict())
 
 
 def is_model_dir(path: Path) -> bool:
@@ -97,8 +101,15 @@ def load_model(path: str | Path, precision: str = "int8") -> ModelBundle:
             int8.quantize_linears(model.encoder)
     extras = _read_json(path / DATA)
     metrics = _read_json(path / METRICS) if (path / METRICS).exists() else {}
+    gazetteer = None
+    if config.gazetteer:
+        from nlu.gazetteer import Gazetteer
+
+        if not (path / GAZETTEER).exists():
+            raise ModelNotFoundError(f"{path} reads known entity values but has no {GAZETTEER}; retrain the model")
+        gazetteer = Gazetteer.from_dict(_read_json(path / GAZETTEER))
     return ModelBundle(
-        JointPredictor(model, tokenizer, labels, config.max_length),
+        JointPredictor(model, tokenizer, labels, config.max_length, gazetteer),
         config,
         labels,
         extras.get("synonyms", {}),

@@ -33,6 +33,8 @@ class NluConfig:
     loss_weighting: str = "fixed"
     intent_loss_weight: float = 1.0
     entity_loss_weight: float = 1.0
+    # known entity values (training data, lookup tables) as tagger features (nlu/gazetteer.py)
+    gazetteer: bool = False
     # FGM adversarial training on the word embeddings; 0 turns it off
     fgm_epsilon: float = 0.0
     epochs: int = 5

@@ -80,6 +80,7 @@ class Batch:
     n_words: list[int]
     intent_ids: torch.Tensor | None = None  # (B,)
     tag_ids: torch.Tensor | None = None  # (B, W)
+    gazetteer: torch.Tensor | None = None  # (B, W, tags) multi-hot: tags that known values give each word
 
 
 def collate(
@@ -87,6 +88,8 @@ def collate(
     pad_id: int,
     intent_ids: list[int] | None = None,
     tag_ids: list[list[int]] | None = None,
+    gazetteer: list[list[list[int]]] | None = None,
+    n_tags: int = 0,
 ) -> Batch:
     length = max(len(i.input_ids) for i in items)
     # CRF needs one position per row; empty rows get a dummy word that is dropped on decode
@@ -98,6 +101,8 @@ def collate(
     word_end_index = torch.zeros((b, width), dtype=torch.long)
     word_mask = torch.zeros((b, width), dtype=torch.bool)
     tags = torch.zeros((b, width), dtype=torch.long) if tag_ids is not None else None
+    known = torch.zeros((b, width, n_tags)) if gazetteer is not None else None
+    hits: tuple[list[int], list[int], list[int]] = ([], [], [])  # (row, word, tag) of each known-value tag
     for row, item in enumerate(items):
         input_ids[row, : len(item.input_ids)] = torch.tensor(item.input_ids)
         attention[row, : len(item.input_ids)] = 1
@@ -108,8 +113,14 @@ def collate(
             word_mask[row, :n] = True
             if tags is not None:
                 tags[row, :n] = torch.tensor(tag_ids[row][:n])
+            if known is not None:
+                for position, active in enumerate(gazetteer[row][:n]):
+                    for tag in active:
+                        hits[0].append(row), hits[1].append(position), hits[2].append(tag)
         else:
             word_mask[row, 0] = True  # dummy position on [CLS]
+    if known is not None and hits[0]:
+        known[hits] = 1.0
     return Batch(
         input_ids,
         attention,
@@ -119,4 +130,5 @@ def collate(
         [len(i.word_starts) for i in items],
         torch.tensor(intent_ids, dtype=torch.long) if intent_ids is not None else None,
         tags,
+        known,
     )

@@ -33,6 +33,10 @@ class JointModel(nn.Module):
         self.intent_head = nn.Linear(hidden, n_intents)
         word_dim = hidden * (2 if config.word_pooling == "first_last" else 1)
         self.tag_head = nn.Linear(word_dim, len(tags))
+        # known values' tags, added to the word's view before the tag head (config.gazetteer)
+        self.gazetteer_proj = nn.Linear(len(tags), word_dim, bias=False) if config.gazetteer else None
+        if self.gazetteer_proj is not None:
+            nn.init.zeros_(self.gazetteer_proj.weight)  # starts as the model without it
         self.crf = CRF(tags) if config.use_crf else None
         # log variances of the two tasks, used only with uncertainty weighting
         self.log_vars = nn.Parameter(torch.zeros(2)) if config.loss_weighting == "uncertainty" else None
@@ -48,6 +52,8 @@ class JointModel(nn.Module):
         if self.config.word_pooling == "first_last":
             # a long word's last piece carries its ending ("-ing", "-s"): both ends help the tagger
             words = torch.cat([words, _gather(hidden, batch.word_end_index)], dim=-1)
+        if self.gazetteer_proj is not None and batch.gazetteer is not None:
+            words = words + self.gazetteer_proj(batch.gazetteer.to(words.dtype))
         return JointOutput(self.intent_head(self.dropout(sentence)), self.tag_head(self.dropout(words)))
 
     def losses(self, out: JointOutput, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:

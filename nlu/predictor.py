@@ -8,6 +8,7 @@ import torch
 
 from nlu.features import collate, encode_batch
 from nlu.bio import spans_from_bio
+from nlu.gazetteer import Gazetteer
 from nlu.labels import LabelSpace
 from nlu.model import JointModel
 from nlu.types import Token
@@ -31,11 +32,14 @@ class ModelPrediction:
 
 
 class JointPredictor:
-    def __init__(self, model: JointModel, tokenizer, labels: LabelSpace, max_length: int) -> None:
+    def __init__(self, model: JointModel, tokenizer, labels: LabelSpace, max_length: int,
+                 gazetteer: Gazetteer | None = None) -> None:
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.labels = labels
         self.max_length = max_length
+        self.gazetteer = gazetteer if model.gazetteer_proj is not None else None
+        self._tag_index = {tag: i for i, tag in enumerate(labels.tags)}
         n_tags = len(labels.tags)
         # (intents, tags) bool: which tags each intent allows
         allowed = torch.zeros(len(labels.intents), n_tags, dtype=torch.bool)
@@ -56,7 +60,10 @@ class JointPredictor:
     @torch.inference_mode()
     def _predict_batch(self, batch_words: list[list[Token]], ranking: int) -> list[ModelPrediction]:
         encoded = encode_batch(self.tokenizer, [[w.text for w in words] for words in batch_words], self.max_length)
-        batch = collate(encoded, self.tokenizer.pad_token_id)
+        known = None
+        if self.gazetteer is not None:
+            known = [self.gazetteer.features([w.text for w in words], self._tag_index) for words in batch_words]
+        batch = collate(encoded, self.tokenizer.pad_token_id, gazetteer=known, n_tags=len(self.labels.tags))
         out = self.model(batch)
         probs = torch.softmax(out.intent_logits.float(), dim=-1)
         allowed = None

@@ -18,6 +18,7 @@ from nlu.config import NluConfig
 from nlu.encoder import load_pretrained
 from nlu.errors import NluError
 from nlu.features import EncodedText, collate, encode_words
+from nlu.gazetteer import Gazetteer, cross_fitted
 from nlu.labels import LabelSpace, bio_tags, example_words
 from nlu.metrics import EvaluationResult, Prediction, evaluate, example_to_gold
 from nlu.model import JointModel
@@ -143,6 +144,7 @@ def train(
         encoded.append(encode_words(tokenizer, [w.text for w in words], config.max_length))
         tag_ids.append([tag_index[t] for t in bio_tags(words, e.entities)])
     intent_ids = [intent_index[e.intent] for e in examples]
+    gazetteer, known = _gazetteer_features(data, examples, labels, tag_index, config)
 
     if config.freeze_embeddings:
         model.encoder.get_input_embeddings().weight.requires_grad = config.fgm_epsilon > 0
@@ -165,7 +167,7 @@ def train(
     total = steps_per_epoch * config.epochs
     schedule = LinearSchedule(total, int(total * config.warmup_ratio))
     base_lrs = [g["lr"] for g in optimizer.param_groups]
-    predictor = JointPredictor(model, tokenizer, labels, config.max_length)
+    predictor = JointPredictor(model, tokenizer, labels, config.max_length, gazetteer)
     lengths = [len(x.input_ids) for x in encoded]
 
     history: list[dict[str, Any]] = []
@@ -183,7 +185,8 @@ def train(
         running, seen = 0.0, 0
         for idx in bar:
             batch = collate(
-                [encoded[i] for i in idx], tokenizer.pad_token_id, [intent_ids[i] for i in idx], [tag_ids[i] for i in idx]
+                [encoded[i] for i in idx], tokenizer.pad_token_id, [intent_ids[i] for i in idx], [tag_ids[i] for i in idx],
+                [known[i] for i in idx] if known is not None else None, len(labels.tags),
             )
             for group, base in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = base * schedule.factor(step)
@@ -265,6 +268,7 @@ def train(
         config,
         {"synonyms": data.synonyms, "lookups": data.lookups, "regexes": data.regexes},
         metrics,
+        gazetteer,
     )
     try:
         from nlu.report import plot_training_curve
@@ -274,6 +278,24 @@ def train(
         log(f"could not draw the training curve: {exc}")
     params = sum(p.numel() for p in model.parameters())
     return TrainResult(out_dir, best_epoch, history, best_dev, seconds, len(examples), params)
+
+
+def _gazetteer_features(data: TrainingData, examples: list[Example], labels: LabelSpace, tag_index: dict[str, int],
+                        config: NluConfig) -> tuple[Gazetteer | None, list[list[list[int]]] | None]:
+    """The gazetteer saved with the model (all the training values), and each training example's
+    features from the other half of the original examples (augmented copies: a random half)."""
+    if not config.gazetteer:
+        return None, None
+    types = sorted({t[2:] for t in labels.tags if t.startswith("B-")})
+    everything = Gazetteer.build(data.examples, data.lookups, types)
+    halves = cross_fitted(data.examples, data.lookups, types, config.seed)
+    rng = random.Random(config.seed + 1)
+    sides = list({id(h): h for h in halves}.values())
+    known = []
+    for i, example in enumerate(examples):
+        half = halves[i] if i < len(halves) else rng.choice(sides)
+        known.append(half.features([w.text for w in example_words(example)], tag_index))
+    return everything, known
 
 
 def _training_step(model: JointModel, batch, config: NluConfig) -> torch.Tensor:
