@@ -58,12 +58,18 @@ def test_a_decimal_number_stays_a_number(extractor):
 # ===================================================================== the parser's merge
 
 
-def test_a_number_inside_a_time_slot_does_not_replace_its_value(default_parser):
-    text = "leaving at 18:45"
-    model = [ParsedEntity("train-leaveat", "18:45", 11, 16, 0.99, "joint_model", "18:45")]
-    rules = [ParsedEntity("number", 18, 11, 16, 0.8, "spacy", "18:45")]
+@pytest.mark.parametrize("text, entity, surface, number, number_surface", [
+    ("leaving at 18:45", "train-leaveat", "18:45", 18, "18:45"),  # a time slot
+    ("a table at Pizza 4 All", "restaurant-name", "Pizza 4 All", 4, "4"),  # a name
+])
+def test_a_number_inside_a_slot_value_does_not_replace_it(default_parser, text, entity, surface, number,
+                                                          number_surface):
+    start = text.index(surface)
+    model = [ParsedEntity(entity, surface, start, start + len(surface), 0.99, "joint_model", surface)]
+    at = text.index(number_surface)
+    rules = [ParsedEntity("number", number, at, at + len(number_surface), 0.8, "spacy", number_surface)]
     [merged] = default_parser._merge(text, model, rules)
-    assert merged.value == "18:45"
+    assert merged.value == surface
 
 
 def test_a_time_slot_goes_through_the_time_normaliser(default_parser):
@@ -71,14 +77,6 @@ def test_a_time_slot_goes_through_the_time_normaliser(default_parser):
     model = [ParsedEntity("taxi-arriveby", "7pm", 12, 15, 0.99, "joint_model", "7pm")]
     [merged] = default_parser._merge(text, model, [])
     assert merged.value == "19:00"
-
-
-def test_a_number_inside_a_name_is_not_its_value(default_parser):
-    text = "a table at Pizza 4 All"
-    model = [ParsedEntity("restaurant-name", "Pizza 4 All", 11, 22, 0.99, "joint_model", "Pizza 4 All")]
-    rules = [ParsedEntity("number", 4, 17, 18, 0.8, "spacy", "4")]
-    [merged] = default_parser._merge(text, model, rules)
-    assert merged.value == "Pizza 4 All"
 
 
 def test_a_type_word_inside_a_name_is_not_its_value(default_parser):

@@ -7,13 +7,13 @@ import uuid
 
 import httpx
 import pytest
-import socketio
 
 from assistant.agent import Assistant
 from assistant.server import BackgroundServer, ServerSettings, create_app
 from assistant.server.ratelimit import SharedRateLimiter
 from assistant.server.settings import RateLimit
 from servers import free_port
+from sockets import open_session
 
 
 @pytest.fixture(scope="module")
@@ -76,19 +76,11 @@ def test_servers_on_one_redis_count_a_senders_messages_together(assistant, redis
 
         async def over_socketio(url):
             """A socket.io user who sent 3 messages over REST already is told to wait."""
-            client = socketio.AsyncClient()
-            errors, answers = asyncio.Queue(), asyncio.Queue()
-            client.on("assistant_error", lambda data: errors.put_nowait(data))
-            client.on("bot_uttered", lambda data: answers.put_nowait(data))
-            confirmed = asyncio.get_running_loop().create_future()
-            client.on("session_confirm", lambda sid: confirmed.set_result(sid))
-            await client.connect(url, transports=["websocket"])
-            await client.emit("session_request", {"session_id": me})
-            session = await asyncio.wait_for(confirmed, 10)
-            await client.emit("user_uttered", {"message": "hello again", "session_id": session})
-            note = await asyncio.wait_for(answers.get(), 30)
-            error = await asyncio.wait_for(errors.get(), 30)
-            await client.disconnect()
+            talk = await open_session(url, me)
+            await talk.say("hello again")
+            note = await asyncio.wait_for(talk.answers.get(), 30)
+            error = await asyncio.wait_for(talk.errors.get(), 30)
+            await talk.close()
             return note, error
 
         note, error = asyncio.run(over_socketio(b.url))

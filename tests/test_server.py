@@ -15,6 +15,7 @@ import socketio
 from assistant.agent import Assistant
 from assistant.server import BackgroundServer, ServerSettings, create_app
 from assistant.server.settings import RateLimit
+from sockets import open_session
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 
@@ -161,19 +162,12 @@ def test_one_conversations_messages_are_handled_in_order(assistant):
     texts = [f"message number {i}" for i in range(15)]
 
     async def run(url):
-        client = socketio.AsyncClient()
-        answers = asyncio.Queue()
-        client.on("bot_uttered", lambda data: answers.put_nowait(data))
-        confirmed = asyncio.get_running_loop().create_future()
-        client.on("session_confirm", lambda sid: confirmed.set_result(sid))
-        await client.connect(url, transports=["websocket"])
-        await client.emit("session_request", {"session_id": None})
-        session = await asyncio.wait_for(confirmed, 10)
+        talk = await open_session(url)
         for text in texts:
-            await client.emit("user_uttered", {"message": text, "session_id": session})
-        await asyncio.wait_for(answers.get(), 30)
-        await client.disconnect()
-        return session
+            await talk.say(text)
+        await asyncio.wait_for(talk.answers.get(), 30)
+        await talk.close()
+        return talk.session
 
     with serving(assistant, rate_limit=RateLimit(0, 60)) as s:
         session = asyncio.run(run(s.url))
