@@ -22,6 +22,7 @@ _BOUNDARY = re.compile(
     re.IGNORECASE,
 )
 MIN_CLAUSE_WORDS = 2
+_ARTICLES = frozenset({"the", "a", "an", "some"})
 # "also" right after one of these is inside a clause: "I also need", "we'd also like", "could also"
 _SUBJECT_OR_AUXILIARY = frozenset(
     "i we you they he she i'd we'd you'd they'd i'll we'll you'll they'll i'm we're you're they're"
@@ -103,9 +104,6 @@ def continues_list(clause: Clause, entity_types: list[tuple[int, str]], previous
     first_word_ends = len(words[0]) + 1
     opens = min(start for start, _ in entity_types) <= (first_word_ends if words[0].lower() in _ARTICLES else 0)
     return opens and all(kind in previous_types for _, kind in entity_types)
-
-
-_ARTICLES = frozenset({"the", "a", "an", "some"})
 
 
 def group_clauses(
