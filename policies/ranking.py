@@ -400,7 +400,7 @@ def candidate_features(candidate: Candidate, profile: UserProfile, now: float,
     return values, drivers
 
 
-def _words(feature: str, driver: _Driver | None) -> str:
+def _words(feature: str, driver: _Driver | None, tried: frozenset[tuple[str, str]] = frozenset()) -> str:
     if feature == "similarity":
         return "it matches what you asked for"
     if feature == "popularity":
@@ -410,7 +410,10 @@ def _words(feature: str, driver: _Driver | None) -> str:
     if feature == "near_stay":
         return f"it's in the {driver.value}, near your hotel"
     if feature == "pref_food":
-        return f"you liked {value_words('food', driver.value)} before"
+        # "before" only where the user took such a place; a stated or asked-for taste is no past
+        if (driver.attribute, attribute_value(driver.value)) in tried:
+            return f"you liked {value_words('food', driver.value)} before"
+        return f"you like {value_words('food', driver.value)}"
     if feature == "pref_area":
         return f"it's in the {driver.value}, an area you like"
     if feature == "pref_price":
@@ -440,7 +443,7 @@ def exploration(state: BanditState, settings: RankingSettings = RankingSettings(
 
 
 def _reasons(contributions: Mapping[str, float], features: Mapping[str, float], drivers: Mapping[str, _Driver],
-             settings: RankingSettings) -> tuple[Reason, ...]:
+             settings: RankingSettings, tried: frozenset[tuple[str, str]] = frozenset()) -> tuple[Reason, ...]:
     positive = sorted(((c, f) for f, c in contributions.items()
                        if f not in _UNSAID and c >= settings.min_contribution),
                       key=lambda cf: (-cf[0], FEATURES.index(cf[1])))
@@ -448,7 +451,8 @@ def _reasons(contributions: Mapping[str, float], features: Mapping[str, float], 
     for contribution, feature in positive[: settings.max_reasons]:
         driver = drivers.get(feature)
         value = driver.value if driver is not None else round(features[feature], 6)
-        out.append(Reason(feature, value, contribution, _words(feature, driver), driver.attribute if driver else None))
+        out.append(Reason(feature, value, contribution, _words(feature, driver, tried),
+                          driver.attribute if driver else None))
     return tuple(out)
 
 
@@ -469,11 +473,13 @@ def _resemblance(a: set, b: set) -> float:
 
 def rank(candidates: Iterable[Any], profile: UserProfile, state: BanditState, *, now: float,
          settings: RankingSettings = RankingSettings(), suggested: Iterable[Any] = (),
-         required: Mapping[str, Any] | None = None) -> Ranking:
+         required: Mapping[str, Any] | None = None, tried: Iterable[Any] = ()) -> Ranking:
     """Order the candidates for this user; ``state`` is the model to score with (see :func:`model_for`).
 
     ``suggested`` are the items already offered in this conversation (items, or bare ids): they are
     not offered again, and what resembles them is pushed down so that "something else" is different.
+    ``tried`` are the items the user took before (accepted or booked; the profile's history keeps
+    only their ids): a reason says "you liked Indian food before" only when one of them was Indian.
     """
     if tuple(state.features) != FEATURES:
         state = bandit.resize(state, FEATURES, PRIOR_WEIGHTS)
@@ -492,6 +498,8 @@ def rank(candidates: Iterable[Any], profile: UserProfile, state: BanditState, *,
     alpha = exploration(state, settings)
     rejected = turned_down(profile, now, settings)
     waived = waived_diets(profile, required)
+    experienced = frozenset(pair for item in tried
+                            for pair in item_pairs(Candidate.of(item).attributes, Candidate.of(item).kind))
     ranked: list[Ranked] = []
     excluded: list[Excluded] = []
     done: set[str] = set()
@@ -512,6 +520,7 @@ def rank(candidates: Iterable[Any], profile: UserProfile, state: BanditState, *,
         if waived and _serves_food(candidate):  # a steakhouse the vegetarian insisted on: veggie options first
             penalty += settings.waived_diet_penalty * sum(1 for d in waived if _caters(candidate, d) is False)
         ranked.append(Ranked(candidate, result.total - penalty, result.expected, result.bonus, penalty, values,
-                             result.contributions, _reasons(result.contributions, values, drivers, settings)))
+                             result.contributions,
+                             _reasons(result.contributions, values, drivers, settings, experienced)))
     ranked.sort(key=lambda r: (-r.score, -r.candidate.popularity, r.candidate.id))
     return Ranking(tuple(ranked), tuple(excluded))

@@ -208,11 +208,12 @@ def test_the_stated_reasons_are_exactly_the_top_contributing_features(catalogue_
 
 
 def test_reasons_in_words():
-    p, _ = apply_feedback(UserProfile.empty("u", T0), item("before", food="indian"), True, None, T0)
+    before = item("before", food="indian")
+    p, _ = apply_feedback(UserProfile.empty("u", T0), before, True, None, T0)
     p, _ = apply_entities(p, "hotel", {"hotel-area": "north"}, T0)
     catalogue = [item("curry", name="Curry Garden", food="indian", area="north", popularity=0.2),
                  item("famous", food="british", area="south", popularity=0.9)]
-    top = run(catalogue, p).top
+    top = run(catalogue, p, tried=[before]).top
     assert top.candidate.name == "Curry Garden"
     assert [r.to_dict()["words"] for r in top.reasons] == ["it's in the north, near your hotel",
                                                            "you liked Indian food before"]
@@ -343,9 +344,24 @@ def test_one_accepted_and_booked_place_steers_the_next_session():
                  item("lookalike", food="british", area="centre", pricerange="cheap", popularity=0.5,
                       features=["spicy", "child friendly"]),
                  item("curry-2", food="indian", area="centre", pricerange="moderate", popularity=0.5)]
-    result = rank(catalogue, p, ranking.initial_state(), now=T0 + 86400)
+    result = rank(catalogue, p, ranking.initial_state(), now=T0 + 86400, tried=[liked])
     assert ids(result)[0] == "curry-2"
     assert result.top.reasons[0].words == "you liked Indian food before"
+
+
+def test_a_taste_never_tried_is_no_past():
+    """A cuisine the user only said they like (or asked for) is "you like", not "you liked ... before";
+    "before" needs a place of it that they took."""
+    p, _ = apply_statement(UserProfile.empty("u", T0), "inform_preference", {"food": "indian"},
+                           "I love indian food", T0)
+    curry = item("curry", name="Curry Garden", food="indian", popularity=0.2)
+    thai = item("thai", food="thai")
+    def words(**kw):
+        return [r.words for r in run([curry], p, **kw).top.reasons if r.feature == "pref_food"]
+
+    assert words() == ["you like Indian food"]
+    assert words(tried=[thai]) == ["you like Indian food"]
+    assert words(tried=[item("old", food="indian")]) == ["you liked Indian food before"]
 
 
 def test_turned_down_places_never_come_back_unless_forgiven():

@@ -37,6 +37,7 @@ eat food dinner lunch breakfast visit see go going do to for in on at of and or 
 nearby town city there here good nice what which where how one else another other different also maybe
 just really very then now tonight today tomorrow know tell show help hi hello hey thanks thank yes no ok
 okay sure that this those these them they of from by up out too some
+sightseeing sights sight things thing explore visiting seeing doing worth
 """.split())
 _WORD = re.compile(r"[a-z][a-z'\-]*")
 _NAME_WORD = re.compile(r"\w+")
@@ -175,8 +176,10 @@ class Recommender:
             pool = [(item, 0.0) for item in self.catalogue.filter(kind, filters)]
         if not pool:
             return None
+        taken = profile.item_ids("accepted") | profile.item_ids("booked")
+        tried = [item for item in map(self.catalogue.get, sorted(taken)) if item is not None]
         result = ranking.rank(pool, profile, model, now=now, settings=self.settings,
-                              suggested=[self._as_candidate(i) for i in suggested], required=filters)
+                              suggested=[self._as_candidate(i) for i in suggested], required=filters, tried=tried)
         top = result.top
         if top is None:
             return None
