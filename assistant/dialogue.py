@@ -443,7 +443,9 @@ class _TurnRun:
         if not decision.lead and task_type is not None:
             question = recommend_policy.taste_question(task, task_type, self.user.profile, self.dm.clock(),
                                                        suggested=bool(self.suggested_ids(task)),
-                                                       described=bool(descriptive_words(query, spans)))
+                                                       described=bool(descriptive_words(query, spans)),
+                                                       values=self.domain.slots[task_type.taste].values
+                                                       if task_type.taste in self.domain.slots else ())
             if question:
                 self.apply(question)
                 return

@@ -111,13 +111,19 @@ def group_clauses(
     continuing: list[bool] | None = None,
 ) -> list[tuple[Clause, str, float, list[int]]]:
     """Join clauses into requests: a new request starts at a confident clause with a new intent,
-    unless it only continues a list of values (``continuing``).
+    unless it only continues a list of values (``continuing``). Unconfident clauses at the start
+    ("never mind, cancel that", "well, ...") lead into the first confident one: they are its
+    preamble, not a request of their own.
 
     Each request is (span, intent, confidence, indices of its clauses).
     """
     groups: list[list] = []
     for index, (clause, (intent, conf)) in enumerate(zip(clauses, intents)):
         joins = continuing is not None and continuing[index]
+        if groups and groups[-1][2] < min_confidence and conf >= min_confidence and len(groups) == 1 and not joins:
+            preamble = groups.pop()
+            groups.append([Clause(preamble[0].start, clause.end, ""), intent, conf, preamble[3] + [index]])
+            continue
         if groups and (conf < min_confidence or intent == groups[-1][1] or joins):
             start = groups[-1][0]
             groups[-1][0] = Clause(start.start, clause.end, "")

@@ -16,7 +16,7 @@ suggestions turned down, and "surprise me" costs the user one word.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Collection
 
 from assistant.profile.updates import feeling
 from policies import cues, slot_policy
@@ -88,13 +88,15 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
 
 
 def taste_question(task: Task, task_type: TaskType, profile: UserProfile, now: float,
-                   suggested: bool, described: bool = False) -> list[Decision] | None:
+                   suggested: bool, described: bool = False,
+                   values: Collection[str] = ()) -> list[Decision] | None:
     """The taste question before a first suggestion, or None. Asked when the request says nothing of
     what the user wants (no filter but the area, no words describing the place: ``described``), the
     task's ``taste`` slot is empty (not even "dontcare") and was not just asked, nothing was
     suggested for the task yet, and the profile knows no liked value of that attribute and holds no
     history of this kind of place (a new user, asked once: after the answer a suggestion is in the
-    history)."""
+    history). ``values``: the slot's values where it has a fixed set; then only a liked one of them
+    counts (a liked kind of hotel says nothing of the sights a user likes, though both are a "type")."""
     slot = task_type.taste
     kind = task_type.recommend
     if slot is None or kind is None or suggested or described or task.slots.get(slot) is not None:
@@ -105,7 +107,9 @@ def taste_question(task: Task, task_type: TaskType, profile: UserProfile, now: f
     if task.requested_slot == slot:
         return None  # asked already, and the answer was something else ("I'm vegetarian"): suggest now
     attribute = slot.split("-", 1)[1] if "-" in slot else slot
-    if any(p.attribute == attribute and profile.score(attribute, p.value, now) > 0 for p in profile.preferences):
+    known = {str(v).lower() for v in values}
+    if any(p.attribute == attribute and (not known or p.value in known) and profile.score(attribute, p.value, now) > 0
+           for p in profile.preferences):
         return None
     if any(entry.kind == kind for entry in profile.history):
         return None

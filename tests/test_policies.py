@@ -496,6 +496,28 @@ def test_the_taste_question_is_asked_once_to_a_user_whose_taste_is_unknown(domai
                                            domain.tasks["hotel"], new_user, 100.0, suggested=False) is None
 
 
+def test_sightseeing_asks_what_kind_of_place_and_a_liked_kind_of_hotel_is_no_answer(domain):
+    from assistant.profile.model import UserProfile
+    from assistant.profile.updates import apply_statement
+    from policies import recommend_policy
+
+    attraction = domain.tasks["attraction"]
+    kinds = domain.slots["attraction-type"].values
+    fresh = state_of(task("attraction-1", "attraction", 10)).task("attraction-1")
+    new_user = UserProfile.empty("bo", 100.0)
+    assert recommend_policy.taste_question(fresh, attraction, new_user, 100.0, suggested=False, values=kinds) == [
+        SetSlot("requested_slot", "attraction-type", "attraction-1"),
+        Utter("utter_ask_taste_attraction", task_id="attraction-1", expects="slot")]
+    # hotel-type and attraction-type are both "type": a liked guesthouse says nothing of sights
+    guesthouse = said("I prefer guesthouses", "inform_preference", hotel_type="guesthouse")
+    hotelier = apply_statement(new_user, "inform_preference", guesthouse.entities, guesthouse.text, 100.0).profile
+    assert hotelier.score("type", "guesthouse", 100.0) > 0
+    assert recommend_policy.taste_question(fresh, attraction, hotelier, 100.0, suggested=False, values=kinds)
+    museums = said("I love museums", "inform_preference", attraction_type="museum")
+    curious = apply_statement(new_user, "inform_preference", museums.entities, museums.text, 100.0).profile
+    assert recommend_policy.taste_question(fresh, attraction, curious, 100.0, suggested=False, values=kinds) is None
+
+
 def test_two_cuisines_loved_are_a_taste_not_a_search(domain):
     state = _asked_food()
     from nlu.types import ParsedEntity
