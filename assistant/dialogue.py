@@ -23,6 +23,7 @@ state passed in is advanced in place to match the returned events. The only I/O 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import time
@@ -43,7 +44,7 @@ from assistant.profile.updates import (
 )
 from assistant.recommender.service import descriptive_words
 from assistant.state import ACTIVE
-from policies import conflicts, fallback, recommend_policy, slot_policy, task_policy
+from policies import clock_time, conflicts, fallback, recommend_policy, slot_policy, task_policy
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
 from policies.cues import yes_or_no
 from policies.decisions import (
@@ -146,6 +147,7 @@ class _TurnRun:
         self.state = state
         self.user = user
         self.parse: Parse | None = None
+        self.requests: list[Request] = []  # this message's requests, as routed
         self.pending: Pending | None = None  # the question asked last turn
         self.rejected_for: list[str] = []  # why the user turned down a suggestion this turn ("price")
         self.answered: set[str] = set()  # tasks whose suggestion the user answered this turn
@@ -183,6 +185,8 @@ class _TurnRun:
                 if self.user is not None:
                     self.user.forget = True
             else:
+                if isinstance(decision, (SetSlot, StartTask)):
+                    decision = self.read_hours(decision)
                 self.record(decision.event(self.dm.clock()))
                 if isinstance(decision, StartTask):
                     self.started.add(decision.task_id)
@@ -192,6 +196,30 @@ class _TurnRun:
                     self.closed = True
                 elif isinstance(decision, (DetectConflict, ResolveConflict)):
                     self.settled = True
+
+    def read_hours(self, decision: SetSlot | StartTask) -> SetSlot | StartTask:
+        """Bare hours this message gave ("a taxi at 7") as their slots mean them (policies/clock_time.py)."""
+        if self.parse is None:
+            return decision
+        slots = decision.slots if isinstance(decision, StartTask) else {decision.name: decision.value}
+        read = {name: self.read_hour(name, value) for name, value in slots.items()}
+        if read == dict(slots):
+            return decision
+        if isinstance(decision, StartTask):
+            return dataclasses.replace(decision, slots=read)
+        return dataclasses.replace(decision, value=read[decision.name])
+
+    def read_hour(self, slot: str, value: Any) -> Any:
+        spec = self.domain.slots.get(slot)
+        if spec is None or spec.hours is None or not isinstance(value, str) or self.parse is None:
+            return value
+        parse = self.parse
+        entities = [e for r in self.requests for e in r.entities] or list(parse.entities)
+        said = next((e.text or (parse.text or "")[e.start:e.end] for e in entities if e.value == value), None)
+        if said is None:
+            return value  # not from this message (carried over, or set by an action)
+        local = time.localtime(self.dm.clock())
+        return clock_time.read_hour(value, said, spec.hours, local.tm_hour * 60 + local.tm_min)
 
     def say(self, message: BotMessage, task_id: str | None = None, expects: str | None = None,
             conflict: Mapping[str, Any] | None = None, **extra: Any) -> None:
@@ -232,7 +260,10 @@ class _TurnRun:
                 self.apply(slot_policy.reask(self.state, self.domain))
             self.apply(conflicts.recheck(self.state, self.domain, ctx))
             return
-        requests = Request.from_parse(parse)
+        # "7" answering "at what time?" is the time, not 7 people
+        requests = [slot_policy.bare_number_as_asked_time(r, self.state, self.domain)
+                    for r in Request.from_parse(parse)]
+        self.requests = requests
         self.learn_from(requests)
         if ctx.pending is not None and requests:
             answer = self.answer(requests[0], ctx)

@@ -77,7 +77,10 @@ TEMPLATE_VARIABLES = frozenset({
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_\-]*)\}")
 _TOP_KEYS = ("version", "intents", "entities", "slots", "actions", "tasks", "responses", "session_config", "config")
-_SLOT_KEYS = ("type", "entity", "kind", "label", "values", "min", "max", "integer", "regex", "hint", "initial")
+#: how a slot's bare hours ("at 7") are meant (policies/clock_time.py): a meal's evening, or the next one
+HOUR_RULES = ("evening", "next")
+_SLOT_KEYS = ("type", "entity", "kind", "label", "values", "min", "max", "integer", "regex", "hint", "initial",
+              "hours")
 _TASK_KEYS = (
     "label", "intents", "priority", "required", "optional", "ask", "action", "confirm",
     "recommend", "taste", "schedule", "responses",
@@ -153,6 +156,7 @@ class SlotSpec:
     regex: str | None = None
     hint: str | None = None
     initial: Any = None
+    hours: str | None = None  # how a bare hour ("at 7") is meant: policies.clock_time.HOUR_RULES
 
     def validate(self, value: Any) -> tuple[Any, str | None]:
         """``(normalised value, None)`` when valid, else ``(value, hint for the user)``. None unsets."""
@@ -587,6 +591,11 @@ class _DomainReader:
         if entity is not None and not isinstance(entity, str):
             self.problem(where + ("entity",), f"slot '{name}': entity must be an entity name")
             entity = None
+        hours = raw.get("hours")
+        if hours is not None and hours not in HOUR_RULES:
+            self.problem(where + ("hours",), f"slot '{name}': hours must be one of {', '.join(HOUR_RULES)}, "
+                                             f"not {hours!r}")
+            hours = None
         return SlotSpec(
             name=name,
             type=kind,
@@ -600,6 +609,7 @@ class _DomainReader:
             regex=None if regex is None else str(regex),
             hint=_str_or_none(raw.get("hint")),
             initial=raw.get("initial"),
+            hours=hours,
         )
 
     def task(self, name: str, raw: Any) -> TaskType | None:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from assistant.domain import display_value
 from assistant.state import AWAITING_CONFIRMATION
 from policies import cues
+from policies.clock_time import bare_hour
 from policies.decisions import (
     CONFIRM,
     OFFER,
@@ -60,6 +61,27 @@ def proposals(task_type: str, entities: Iterable[Any], domain: Domain) -> dict[s
         if target is not None and target not in out:
             out[target] = value
     return out
+
+
+#: slot kinds whose values are clock times
+TIME_KINDS = ("time", "arrival")
+
+
+def bare_number_as_asked_time(request: Request, state: DialogueState, domain: Domain) -> Request:
+    """ "7" answering "at what time?" is the time, though a bare number reads as a count of people:
+    the request with that number as the asked slot's hour (``HH:00``; the slot's ``hours`` rule then
+    reads it as meant). Any other request comes back as it is."""
+    task = state.focused_task
+    asked = domain.slots.get(task.requested_slot) if task is not None and task.requested_slot else None
+    if asked is None or asked.kind not in TIME_KINDS or len(request.entities) != 1:
+        return request
+    [entity] = request.entities
+    # the whole reply is the number ("7", "at seven"): "4 people" stays a count
+    if isinstance(entity.value, bool) or not isinstance(entity.value, (int, float)) or \
+            bare_hour(request.text.strip(" .!?")) != entity.value:
+        return request
+    hour = replace(entity, entity=asked.entity or asked.name, value=f"{int(entity.value):02d}:00")
+    return replace(request, entities=(hour,))
 
 
 def fits_question(task: Task, slot: str, domain: Domain) -> str | None:

@@ -1,0 +1,60 @@
+"""A bare hour ("at 7", "seven o'clock") read the way people mean it.
+
+The NLU reads "7" as 07:00, which is right for an alarm and wrong for a dinner table. A slot can
+say how its bare hours are meant (``hours:`` in the domain):
+
+``evening``
+    a table at 1 to 10 is in the afternoon or evening (19:00); 11 and 12 stay as they are.
+``next``
+    the next such hour from now, as a taxi or a train is meant: "at 7" is 19:00 at three in the
+    afternoon and 07:00 at six in the morning; once both have gone by today, 07:00 (tomorrow's).
+
+Only bare hours change ("7", "seven o'clock", "7:30"): "7am", "7 in the morning", "19:00" and
+"7pm" are taken as said.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.domain import HOUR_RULES
+
+_NUMBER_WORDS = {w: i + 1 for i, w in enumerate(
+    "one two three four five six seven eight nine ten eleven twelve".split())}
+_BARE_HOUR = re.compile(
+    r"^\s*(?:at|around|about|by|for|before|after)?\s*(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
+    r"(?:[:.]([0-5]\d))?\s*(?:o'?\s*clock|oclock)?\s*$",
+    re.IGNORECASE,
+)
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def bare_hour(said: str) -> int | None:
+    """The hour of words that give a clock time from 1 to 12:59 and nothing to say morning or
+    evening ("7", "at seven", "7 o'clock", "7:30")."""
+    match = _BARE_HOUR.match(said or "")
+    if match is None:
+        return None
+    word = match.group(1).lower()
+    hour = _NUMBER_WORDS.get(word) or int(word)
+    return hour if 1 <= hour <= 12 else None
+
+
+def read_hour(value: str, said: str, rule: str | None, now_minutes: int) -> str:
+    """``value`` (``HH:MM``, as the NLU read ``said``) as the slot's rule means it; ``now_minutes``:
+    minutes since midnight, for ``next``. Anything but a bare hour comes back unchanged."""
+    clock = _CLOCK.match(str(value))
+    hour = bare_hour(said)
+    if rule not in HOUR_RULES or clock is None or hour is None or int(clock.group(1)) not in (hour, hour % 12):
+        return value  # not a bare hour, or the NLU already read it as the afternoon
+    minute = int(clock.group(2))
+    morning = hour % 12  # 12 is noon, not midnight: "at 12" keeps 12:00
+    if rule == "evening":
+        return f"{hour + 12 if hour <= 10 else hour:02d}:{minute:02d}"
+    if hour == 12:
+        return f"12:{minute:02d}"
+    if morning * 60 + minute > now_minutes:
+        return f"{morning:02d}:{minute:02d}"
+    if (morning + 12) * 60 + minute > now_minutes:
+        return f"{morning + 12:02d}:{minute:02d}"
+    return f"{morning:02d}:{minute:02d}"

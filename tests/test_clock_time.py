@@ -1,0 +1,98 @@
+"""Bare hours read as people mean them: a table at 7 is 19:00, a taxi at 8 the next 8 o'clock."""
+
+import random
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from parses import Clock, ScriptedParser, said  # noqa: E402
+
+from assistant.actions.executor import InProcessActionRunner  # noqa: E402
+from assistant.agent import Assistant  # noqa: E402
+from assistant.domain import load_domain, parse_domain  # noqa: E402
+from assistant.stores import InMemoryTrackerStore  # noqa: E402
+from policies.clock_time import bare_hour, read_hour  # noqa: E402
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.mark.parametrize("words,hour", [("7", 7), ("at 7", 7), ("seven", 7), ("Seven o'clock", 7), ("at 12", 12),
+                                        ("7:30", 7), ("around 8.15", 8)])
+def test_a_bare_hour_is_one_that_says_neither_morning_nor_evening(words, hour):
+    assert bare_hour(words) == hour
+
+
+@pytest.mark.parametrize("words", ["7am", "7 pm", "19:00", "7 in the morning", "0", "13", "7 people", "", "tonight"])
+def test_anything_more_is_no_bare_hour(words):
+    assert bare_hour(words) is None
+
+
+@pytest.mark.parametrize("value,words,now,expected", [
+    ("07:00", "7", "03:00", "07:00"),    # early: this morning's 7 is still ahead
+    ("07:00", "7", "15:00", "19:00"),    # in the afternoon: this evening's
+    ("07:00", "7", "21:30", "07:00"),    # both gone by: tomorrow morning's
+    ("08:15", "8.15", "09:00", "20:15"),
+    ("12:00", "at 12", "13:00", "12:00"),  # 12 is noon
+    ("07:00", "7am", "15:00", "07:00"),  # said outright: as said
+    ("19:00", "7", "03:00", "19:00"),    # the NLU already read the evening in it
+])
+def test_next_is_the_next_such_hour_from_now(value, words, now, expected):
+    hours, minutes = map(int, now.split(":"))
+    assert read_hour(value, words, "next", hours * 60 + minutes) == expected
+
+
+@pytest.mark.parametrize("value,words,expected", [("07:00", "7", "19:00"), ("07:30", "7:30", "19:30"),
+                                                  ("10:00", "ten", "22:00"), ("11:00", "11", "11:00"),
+                                                  ("12:00", "12", "12:00"), ("08:00", "8 in the morning", "08:00")])
+def test_a_meal_is_in_the_evening(value, words, expected):
+    assert read_hour(value, words, "evening", 0) == expected
+    assert read_hour(value, words, None, 0) == value  # a slot without a rule keeps what the NLU read
+
+
+def test_the_domain_checks_the_rule():
+    text = (DATA / "domain.yml").read_text().replace("hours: evening", "hours: lunchtime", 1)
+    with pytest.raises(Exception, match="hours must be one of evening, next"):
+        parse_domain(text, "domain.yml")
+
+
+def at(hour: int) -> Clock:
+    return Clock(datetime(2025, 5, 2, hour, 0).timestamp())
+
+
+@pytest.fixture(scope="module")
+def runner():
+    with InProcessActionRunner("data.actions", timeout=10.0) as actions:
+        yield actions
+
+
+@pytest.mark.parametrize("now,expected", [(6, "08:00"), (15, "20:00")])
+def test_a_taxi_at_8_is_the_next_8_oclock(runner, now, expected):
+    parser = ScriptedParser(said("I need a taxi from the station to the museum at 8", "book_taxi",
+                                 taxi_departure="station", taxi_destination="museum", taxi_leaveat=("08:00", "8")))
+    assistant = Assistant(parser, load_domain(DATA / "domain.yml"), InMemoryTrackerStore(), runner,
+                          rng=random.Random(1), clock=at(now))
+    reply = assistant.handle("kim", "I need a taxi from the station to the museum at 8")[0]["text"]
+    assert f"leaving at {expected}" in reply
+    assert assistant.state("kim").focused_task.slots["taxi-leaveat"] == expected
+
+
+@pytest.mark.parametrize("answer,slots", [
+    (said("7", "inform", restaurant_bookpeople=7), {"restaurant-bookpeople": 2, "restaurant-booktime": "19:00"}),
+    (said("at seven", "inform", restaurant_bookpeople=(7, "seven")),
+     {"restaurant-bookpeople": 2, "restaurant-booktime": "19:00"}),
+    # more words than a number: a count of people, as the NLU read it
+    (said("4 people", "inform", restaurant_bookpeople=(4, "4")), {"restaurant-bookpeople": 4, "restaurant-booktime": None}),
+])
+def test_a_bare_number_answering_the_time_question_is_the_time(runner, answer, slots):
+    book = said("a table at Saffron Lantern for 2 on friday", "book_restaurant", restaurant_name="Saffron Lantern",
+                restaurant_bookpeople=2, restaurant_bookday="friday")
+    assistant = Assistant(ScriptedParser(book, answer), load_domain(DATA / "domain.yml"), InMemoryTrackerStore(),
+                          runner, rng=random.Random(1), clock=at(12))
+    assistant.handle("lou", book.text)
+    assert assistant.state("lou").focused_task.requested_slot == "restaurant-booktime"
+    assistant.handle("lou", answer.text)
+    task = assistant.state("lou").focused_task
+    assert {slot: task.slots.get(slot) for slot in slots} == slots
