@@ -181,8 +181,9 @@ def test_old_preferences_fade_and_new_evidence_builds_on_the_faded_score():
     assert p.score("food", "indian", T0 + 10 * DAY, 10 * DAY) == pytest.approx(0.1)
     p2, _ = apply_entities(p, "restaurant", {"restaurant-food": "indian"}, T0 + 10 * DAY, half_life=10 * DAY)
     assert p2.preference("food", "indian").score == pytest.approx(nudge(0.1, 0.2))
-    assert "You like Indian food." in describe_profile(p, T0)
-    assert "You like Indian food." not in describe_profile(p, T0 + 60 * DAY, half_life=10 * DAY)
+    # asked for once: a hint, said as one; faded: not said at all
+    assert "You seem to like Indian food." in describe_profile(p, T0)
+    assert not [s for s in describe_profile(p, T0 + 60 * DAY, half_life=10 * DAY) if "Indian" in s]
 
 
 def test_nudges_saturate_within_minus_one_and_one():
@@ -464,7 +465,7 @@ def test_the_profile_in_plain_words():
     p, _ = apply_feedback(p, KETTLE, False, "too loud", T0 + 4)
     p, _ = state("nothing over moderate", [], p, T0 + 5)
     lines = describe_profile(p)
-    for sentence in ["You're vegetarian.", "You like Indian food.",
+    for sentence in ["You're vegetarian.", "You seem to like Indian food.",
                      "You're staying in the north, so I suggest places there.", "You're usually a party of 2.",
                      "You don't like loud places.", "You turned down The Copper Kettle.",
                      "You liked my suggestion of Curry Garden.", "You don't want anything pricier than moderate."]:

@@ -78,11 +78,12 @@ def _join(names: list[str]) -> str:
 
 
 def describe_profile(profile: UserProfile, now: float | None = None, *, half_life: float | None = DEFAULT_HALF_LIFE,
-                     threshold: float = 0.15, max_items: int = 5) -> list[str]:
+                     threshold: float = 0.15, max_items: int = 5, sure: float = 0.5) -> list[str]:
     """Sentences about everything the profile holds that affects suggestions, most binding first.
 
     Soft preferences are shown as of ``now`` (default: the profile's last update), faded ones
-    (below ``threshold``) left out. An empty profile gives one sentence saying so.
+    (below ``threshold``) left out, weak ones (below ``sure``) said as a hint ("You seem to like ...").
+    An empty profile gives one sentence saying so.
     """
     now = profile.updated_at if now is None else now
     lines: list[str] = []
@@ -111,10 +112,13 @@ def describe_profile(profile: UserProfile, now: float | None = None, *, half_lif
 
     scored = [(profile.score(p.attribute, p.value, now, half_life), p) for p in profile.preferences]
     scored = sorted(((s, p) for s, p in scored if abs(s) >= threshold), key=lambda sp: -abs(sp[0]))  # strongest first
-    likes = [p for s, p in scored if s > 0][: max_items + 3]
-    dislikes = [p for s, p in scored if s < 0][: max_items + 3]
-    lines += [f"You like {value_words(p.attribute, p.value)}." for p in likes]
-    lines += [f"You don't like {value_words(p.attribute, p.value)}." for p in dislikes]
+    likes = [(s, p) for s, p in scored if s > 0][: max_items + 3]
+    dislikes = [(s, p) for s, p in scored if s < 0][: max_items + 3]
+    # a taste told or seen again and again is said outright; one booking's worth is only a hint
+    lines += [f"You like {value_words(p.attribute, p.value)}." if s >= sure
+              else f"You seem to like {value_words(p.attribute, p.value)}." for s, p in likes]
+    lines += [f"You don't like {value_words(p.attribute, p.value)}." if s <= -sure
+              else f"You seem not to like {value_words(p.attribute, p.value)}." for s, p in dislikes]
 
     def names(event: str) -> list[str]:
         seen: dict[str, str] = {}
