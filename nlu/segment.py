@@ -22,7 +22,9 @@ _BOUNDARY = re.compile(
     re.IGNORECASE,
 )
 MIN_CLAUSE_WORDS = 2
-_ARTICLES = frozenset({"the", "a", "an", "some"})
+# a word before a value that makes a request of its own ("book [Curry Garden]", "then [the north]"),
+# not a modifier of the value ("old [churches]", "spicy [thai] food")
+_REQUEST_WORDS = frozenset("book find get need want also then and or please try show give reserve".split())
 # "also" right after one of these is inside a clause: "I also need", "we'd also like", "could also"
 _SUBJECT_OR_AUXILIARY = frozenset(
     "i we you they he she i'd we'd you'd they'd i'll we'll you'll they'll i'm we're you're they're"
@@ -95,14 +97,15 @@ def _add(clauses: list[Clause], text: str, start: int, end: int) -> None:
 
 def continues_list(clause: Clause, entity_types: list[tuple[int, str]], previous_types: set[str]) -> bool:
     """A clause that only adds one more value to a list the clause before it began ("I love indian
-    and [thai food]", "in the north or [the centre]"): at most three words, opening with a value
-    (after an article) of a type the clause before it has. ``entity_types`` are (start offset
-    within the clause, type) of the clause's own entities."""
+    and [thai food]", "in the north or [the centre]", "museums and old [churches]"): at most three
+    words, opening with a value (after an article or one modifier) of a type the clause before it
+    has. ``entity_types`` are (start offset within the clause, type) of the clause's own entities."""
     words = clause.text.split()
     if not entity_types or len(words) > 3:
         return False
     first_word_ends = len(words[0]) + 1
-    opens = min(start for start, _ in entity_types) <= (first_word_ends if words[0].lower() in _ARTICLES else 0)
+    lead = words[0].lower()
+    opens = min(start for start, _ in entity_types) <= (first_word_ends if lead not in _REQUEST_WORDS else 0)
     return opens and all(kind in previous_types for _, kind in entity_types)
 
 

@@ -118,6 +118,13 @@ def test_a_clause_that_only_adds_a_value_to_a_list_joins_the_one_before():
     # another kind of value, a longer clause, or no value at all start a request of their own
     assert not continues_list(second, [(0, "hotel-type")], {"restaurant-food"})
     assert not continues_list(second, [], {"restaurant-food"})
+    # one modifier before the value is still the list ("museums and old churches"); a request word is not
+    museums, churches = split_clauses("I love museums and old churches")
+    assert churches.text == "old churches"
+    assert continues_list(churches, [(4, "attraction-type")], {"attraction-type"})
+    booking = split_clauses("a table at Pho Lucky and book Curry Garden")[1]
+    assert booking.text == "book Curry Garden"
+    assert not continues_list(booking, [(5, "restaurant-name")], {"restaurant-name"})
     longer = split_clauses("book a hotel and a restaurant in the centre please")[1]
     assert not continues_list(longer, [(25, "restaurant-area")], {"restaurant-area"})
     groups = group_clauses([first, second], [("inform_preference", 0.95), ("find_restaurant", 0.97)], 0.5,
