@@ -9,8 +9,8 @@ say how its bare hours are meant (``hours:`` in the domain):
     the next such hour from now, as a taxi or a train is meant: "at 7" is 19:00 at three in the
     afternoon and 07:00 at six in the morning; once both have gone by today, 07:00 (tomorrow's).
 
-Only bare hours change ("7", "seven o'clock", "7:30"): "7am", "7 in the morning", "19:00" and
-"7pm" are taken as said.
+Only bare hours change ("7", "seven o'clock", "7:30", "half past 7"): "7am", "7 in the morning",
+"19:00" and "7pm" are taken as said.
 """
 
 from __future__ import annotations
@@ -21,23 +21,34 @@ from assistant.domain import HOUR_RULES
 
 _NUMBER_WORDS = {w: i + 1 for i, w in enumerate(
     "one two three four five six seven eight nine ten eleven twelve".split())}
+_HOUR_WORD = r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
 _BARE_HOUR = re.compile(
-    r"^\s*(?:at|around|about|by|for|before|after)?\s*(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
+    r"^\s*(?:at|around|about|by|for|before|after)?\s*" + _HOUR_WORD +
     r"(?:[:.]([0-5]\d))?\s*(?:o'?\s*clock|oclock)?\s*$",
+    re.IGNORECASE,
+)
+# "half past 7", "half seven", "(a) quarter past 7", "(a) quarter to 8"
+_SPOKEN = re.compile(
+    r"^\s*(?:at|around|about|by|for|before|after)?\s*(?:a\s+)?(half|quarter)\s*(past|to)?\s*" + _HOUR_WORD + r"\s*$",
     re.IGNORECASE,
 )
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 def bare_hour(said: str) -> int | None:
-    """The hour of words that give a clock time from 1 to 12:59 and nothing to say morning or
-    evening ("7", "at seven", "7 o'clock", "7:30")."""
+    """The hour (1 to 12) on the clock face of words that give a time and nothing to say morning or
+    evening ("7", "at seven", "7 o'clock", "7:30", "half past 7"; "a quarter to 8" is 7)."""
     match = _BARE_HOUR.match(said or "")
-    if match is None:
+    spoken = None if match else _SPOKEN.match(said or "")
+    if match is None and spoken is None:
         return None
-    word = match.group(1).lower()
+    word = (match.group(1) if match else spoken.group(3)).lower()
     hour = _NUMBER_WORDS.get(word) or int(word)
-    return hour if 1 <= hour <= 12 else None
+    if not 1 <= hour <= 12:
+        return None
+    if spoken is not None and (spoken.group(2) or "").lower() == "to":
+        hour = 12 if hour == 1 else hour - 1  # a quarter to 8 is 7:45
+    return hour
 
 
 def read_hour(value: str, said: str, rule: str | None, now_minutes: int) -> str:

@@ -20,12 +20,14 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @pytest.mark.parametrize("words,hour", [("7", 7), ("at 7", 7), ("seven", 7), ("Seven o'clock", 7), ("at 12", 12),
-                                        ("7:30", 7), ("around 8.15", 8)])
+                                        ("7:30", 7), ("around 8.15", 8), ("half past 7", 7), ("half seven", 7),
+                                        ("after quarter past 5", 5), ("a quarter to 8", 7), ("quarter to one", 12)])
 def test_a_bare_hour_is_one_that_says_neither_morning_nor_evening(words, hour):
     assert bare_hour(words) == hour
 
 
-@pytest.mark.parametrize("words", ["7am", "7 pm", "19:00", "7 in the morning", "0", "13", "7 people", "", "tonight"])
+@pytest.mark.parametrize("words", ["7am", "7 pm", "19:00", "7 in the morning", "0", "13", "7 people", "", "tonight",
+                                   "half past", "half past 7 in the morning"])
 def test_anything_more_is_no_bare_hour(words):
     assert bare_hour(words) is None
 
@@ -35,6 +37,7 @@ def test_anything_more_is_no_bare_hour(words):
     ("07:00", "7", "15:00", "19:00"),    # in the afternoon: this evening's
     ("07:00", "7", "21:30", "07:00"),    # both gone by: tomorrow morning's
     ("08:15", "8.15", "09:00", "20:15"),
+    ("05:15", "after quarter past 5", "10:00", "17:15"),
     ("12:00", "at 12", "13:00", "12:00"),  # 12 is noon
     ("07:00", "7am", "15:00", "07:00"),  # said outright: as said
     ("19:00", "7", "03:00", "19:00"),    # the NLU already read the evening in it
@@ -46,7 +49,8 @@ def test_next_is_the_next_such_hour_from_now(value, words, now, expected):
 
 @pytest.mark.parametrize("value,words,expected", [("07:00", "7", "19:00"), ("07:30", "7:30", "19:30"),
                                                   ("10:00", "ten", "22:00"), ("11:00", "11", "11:00"),
-                                                  ("12:00", "12", "12:00"), ("08:00", "8 in the morning", "08:00")])
+                                                  ("12:00", "12", "12:00"), ("08:00", "8 in the morning", "08:00"),
+                                                  ("07:45", "a quarter to 8", "19:45")])
 def test_a_meal_is_in_the_evening(value, words, expected):
     assert read_hour(value, words, "evening", 0) == expected
     assert read_hour(value, words, None, 0) == value  # a slot without a rule keeps what the NLU read
