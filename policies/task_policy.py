@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.domain import display_value
 from assistant.state import CANCELLED
+from assistant.profile.describe import value_words
+from assistant.profile.model import PREFERENCE_ATTRIBUTES
 from assistant.profile.updates import entity_feeling
 from policies import cues, slot_policy
 from policies.decisions import (
@@ -349,7 +351,7 @@ def preference(step: Step, state: DialogueState, domain: Domain) -> list[Decisio
             continue
         # a diet is a constraint whatever the words around it ("I'm vegetarian and I hate ...")
         against = domain.slots[slot].kind != "diet" and entity_feeling(request.text, entity) < 0
-        words.append(("no " if against else "") + display_value(entity.value))
+        words.append(("no " if against else "") + _taste_words(slot, entity.value, domain))
         if not against:  # "I hate seafood" is no search for seafood
             liked.append(entity)
     focused = state.focused_task
@@ -363,8 +365,16 @@ def preference(step: Step, state: DialogueState, domain: Domain) -> list[Decisio
         proposed = {s: v for s, v in slot_policy.proposals(focused.type, single, domain).items()
                     if focused.slots.get(s) is None}
         out += slot_policy.fill(focused.id, slot_policy.check(focused.slots, proposed, domain, state), domain)
-    text = ", ".join(dict.fromkeys(words)) if words else request.text
+    text = _join(list(dict.fromkeys(words))) if words else request.text
     return out + [Utter("utter_preference_noted", {"preference": text})]
+
+
+def _taste_words(slot: str, value: Any, domain: Domain) -> str:
+    """A stated value as the profile says it: "Indian food", "museums", "loud places"; a diet as itself."""
+    attribute = slot.split("-", 1)[1] if "-" in slot else slot
+    if domain.slots[slot].kind == "diet" or attribute not in PREFERENCE_ATTRIBUTES:
+        return display_value(value)
+    return value_words(attribute, display_value(value).lower())
 
 
 def profile(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:

@@ -526,7 +526,7 @@ def test_two_cuisines_loved_are_a_taste_not_a_search(domain):
     both.entities.append(ParsedEntity("restaurant-food", "thai", 18, 22, 0.99, "test", "thai"))
     decisions = task_policy.preference(step_for(both, state, domain), state, domain)
     assert not [d for d in of(SetSlot, decisions) if d.name == "restaurant-food"]
-    assert of(Utter, decisions)[-1].values == {"preference": "indian, thai"}
+    assert of(Utter, decisions)[-1].values == {"preference": "Indian food and Thai food"}
     one = said("I love indian food", "inform_preference", restaurant_food="indian")
     decisions = task_policy.preference(step_for(one, state, domain), state, domain)
     assert SetSlot("restaurant-food", "indian", "restaurant-1") in decisions

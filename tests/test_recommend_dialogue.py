@@ -292,7 +292,7 @@ def test_a_rejection_naming_what_the_user_dislikes_is_no_search_for_it(domain, r
 
 def test_each_stated_value_keeps_the_feeling_of_its_own_clause(domain, runner, recommender, db):
     talk = Talk(make(domain, runner, recommender, db), "max")
-    assert "vegetarian, no loud" in talk("I'm vegetarian and I hate loud places")
+    assert "vegetarian and no loud places" in talk("I'm vegetarian and I hate loud places")
     profile = talk.assistant.profile("max")
     assert tuple(profile.constraints.diet) == ("vegetarian",)
     assert profile.score("feature", "loud", profile.updated_at) < 0
