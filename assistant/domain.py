@@ -377,6 +377,16 @@ def fill_placeholders(text: str, values: Mapping[str, Any]) -> str:
     return _PLACEHOLDER.sub(sub, text)
 
 
+# "near the hotel", "by my hotel": an area given as another task's place
+_PLACE_REFERENCE = re.compile(r"^(?:(?:near|by|close to|next to|around|at)\s+)?(?:the|my|our)?\s*(\w+)$")
+
+
+def place_reference(raw: Any) -> str | None:
+    """The word of an area given as a place ("near the hotel" -> "hotel"), or None for anything else."""
+    match = _PLACE_REFERENCE.match(str(raw).strip().lower()) if isinstance(raw, str) else None
+    return match.group(1) if match else None
+
+
 def display_value(value: Any) -> str:
     """A slot value as words: 4.0 -> "4", True -> "yes", lists joined with commas."""
     if isinstance(value, bool):
@@ -803,6 +813,8 @@ class _Checks:
     def categorical_values(self, nlu_data: TrainingData) -> None:
         """NLU values a categorical slot would reject (a synonym missing, or a value not declared)."""
         seen: set[tuple[str, str]] = set()
+        # the words that name a task's place ("the hotel"): an area-kind slot takes that task's area
+        places = {name for t in self.domain.tasks.values() for name in (t.name, t.recommend) if name}
         for ex in nlu_data.examples:
             for span in ex.entities:
                 for slot in self.domain.slots_for_entity(span.entity):
@@ -811,13 +823,16 @@ class _Checks:
                     if spec.type != "categorical" or (slot, value) in seen:
                         continue
                     seen.add((slot, value))
-                    if value not in {v.lower() for v in spec.values}:
-                        self.add(
-                            ex.source or "<nlu data>",
-                            f"'{span.value}' ({span.entity}) is not a value of "
-                            f"categorical slot '{slot}'; add a synonym mapping it to {_one_of(spec.values)}, "
-                            "or add it to the slot's values"
-                        )
+                    if value in {v.lower() for v in spec.values}:
+                        continue
+                    if spec.kind == "area" and place_reference(value) in places:
+                        continue  # "near the hotel": the hotel task's area, read in the dialogue
+                    self.add(
+                        ex.source or "<nlu data>",
+                        f"'{span.value}' ({span.entity}) is not a value of "
+                        f"categorical slot '{slot}'; add a synonym mapping it to {_one_of(spec.values)}, "
+                        "or add it to the slot's values"
+                    )
 
     def slots(self) -> None:
         for name, spec in self.domain.slots.items():

@@ -174,7 +174,8 @@ class Parser:
             for k, (c, p) in enumerate(clauses[1:], start=1)
         ]
         groups = group_clauses(
-            [c for c, _ in clauses], [p.intent_ranking[0] for _, p in clauses], self.segment_min_confidence, continuing
+            [c for c, _ in clauses], [p.intent_ranking[0] for _, p in clauses], self.segment_min_confidence, continuing,
+            [not p.entities for _, p in clauses],
         )
         if len(groups) < 2:
             return []

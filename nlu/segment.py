@@ -111,21 +111,24 @@ def continues_list(clause: Clause, entity_types: list[tuple[int, str]], previous
 
 def group_clauses(
     clauses: list[Clause], intents: list[tuple[str, float]], min_confidence: float,
-    continuing: list[bool] | None = None,
+    continuing: list[bool] | None = None, valueless: list[bool] | None = None,
 ) -> list[tuple[Clause, str, float, list[int]]]:
     """Join clauses into requests: a new request starts at a confident clause with a new intent,
-    unless it only continues a list of values (``continuing``). Unconfident clauses at the start
-    ("never mind, cancel that", "well, ...") lead into the first confident one: they are its
-    preamble, not a request of their own.
+    unless it only continues a list of values (``continuing``). An unconfident opening without any
+    value (``valueless``: "never mind, cancel that", "well, ...") leads into the first confident
+    clause: it is that request's preamble, not a request of its own. An opening that names values
+    ("a hotel in the north for 3 nights, and a train ...") stays a request, however unsure its intent.
 
     Each request is (span, intent, confidence, indices of its clauses).
     """
     groups: list[list] = []
     for index, (clause, (intent, conf)) in enumerate(zip(clauses, intents)):
         joins = continuing is not None and continuing[index]
-        if groups and groups[-1][2] < min_confidence and conf >= min_confidence and len(groups) == 1 and not joins:
-            preamble = groups.pop()
-            groups.append([Clause(preamble[0].start, clause.end, ""), intent, conf, preamble[3] + [index]])
+        opening_is_preamble = (len(groups) == 1 and valueless is not None and all(valueless[k] for k in groups[0][3])
+                               and groups[0][2] < min_confidence <= conf and not joins)
+        if opening_is_preamble:
+            opening = groups.pop()
+            groups.append([Clause(opening[0].start, clause.end, ""), intent, conf, opening[3] + [index]])
             continue
         if groups and (conf < min_confidence or intent == groups[-1][1] or joins):
             start = groups[-1][0]

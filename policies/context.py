@@ -88,12 +88,17 @@ class Request:
         return [cls(parse.text or "", parse.intent.name, float(parse.intent.confidence), tuple(parse.entities), 0)]
 
 
-def pending_question(state: DialogueState) -> Pending | None:
-    """The last question of the bot's latest turn (bot events after the last user event), if any."""
+def pending_question(state: DialogueState, answered: bool = False) -> Pending | None:
+    """The last question of the bot's latest turn (bot events after the last user event), if any;
+    ``answered``: the question the user's latest message answers (the bot's turn before it)."""
+    users = 0
     for event in reversed(state.events):
         kind = event.get("event")
         if kind == ev.USER:
-            return None
+            users += 1
+            if users > int(answered):
+                return None
+            continue
         if kind == ev.BOT:
             meta = event.get("metadata") or {}
             if meta.get("expects"):

@@ -37,7 +37,7 @@ NO_PREFERENCE = re.compile(
     r"\b(?:surprise me|(?:i )?don'?t (?:really )?(?:mind|care)|doesn'?t (?:really )?matter|no (?:particular )?preference"
     r"|not (?:fussy|picky|bothered)|(?:you|just) (?:choose|pick|decide)|whatever(?: you (?:like|think))?"
     r"|anything(?: is| would be)? (?:fine|good|ok|okay)|any(?: \w+)? (?:is|will do|would be) (?:fine|good|ok|okay)"
-    r"|^\W*(?:anything|any|whatever|either)\W*$|up to you|dealer'?s choice)",
+    r"|^\W*(?:anything|any|whatever|either|not really|nothing in particular)\W*$|up to you|dealer'?s choice)",
     re.IGNORECASE,
 )
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-from assistant.domain import display_value
+from assistant.domain import display_value, place_reference
 from assistant.state import AWAITING_CONFIRMATION
 from policies import cues
 from policies.clock_time import bare_hour
@@ -96,10 +96,6 @@ def fits_question(task: Task, slot: str, domain: Domain) -> str | None:
     return asked if want.type == got.type == "text" and not want.regex and not got.regex else None
 
 
-# "near the hotel", "by my hotel": an area given as another task's place
-_PLACE_REFERENCE = re.compile(r"^(?:(?:near|by|close to|next to|around|at)\s+)?(?:the|my|our)?\s*(\w+)$")
-
-
 def check(current: Mapping[str, Any], proposed: Mapping[str, Any], domain: Domain,
           state: DialogueState | None = None) -> SlotCheck:
     """Validate each proposed value with its SlotSpec; a different value for a filled slot is a correction.
@@ -126,10 +122,9 @@ def check(current: Mapping[str, Any], proposed: Mapping[str, Any], domain: Domai
 
 def referenced_area(raw: Any, state: DialogueState, domain: Domain) -> Any:
     """The area of the latest task that ``raw`` names ("the hotel" -> the hotel task's area), or None."""
-    match = _PLACE_REFERENCE.match(str(raw).strip().lower()) if isinstance(raw, str) else None
-    if match is None:
+    word = place_reference(raw)
+    if word is None:
         return None
-    word = match.group(1)
     for task in reversed(state.tasks):
         task_type = domain.tasks.get(task.type)
         names = {task.type, task_type.recommend if task_type is not None else None}
@@ -231,8 +226,9 @@ NO_PREFERENCE = "dontcare"
 
 def answer_no_preference(pending: Pending, state: DialogueState, request: Request,
                          domain: Domain) -> list[Decision] | None:
-    """ "Surprise me" / "I don't mind" to the question for an optional slot: the slot is settled as
-    "dontcare" (no filter, never asked again); None when the reply is something else."""
+    """ "Surprise me" / "I don't mind" (or a bare "no": no preference) to the question for an optional
+    slot: the slot is settled as "dontcare" (no filter, never asked again); None when the reply is
+    something else."""
     task = state.task(pending.task_id) if pending.task_id else state.focused_task
     if task is None or not task.is_open or task.requested_slot is None:
         return None
@@ -240,7 +236,9 @@ def answer_no_preference(pending: Pending, state: DialogueState, request: Reques
     slot = task.requested_slot
     if task_type is None or slot not in task_type.optional or slot in task_type.required_slots:
         return None
-    if proposals(task.type, request.entities, domain) or not cues.no_preference(request.text):
+    if proposals(task.type, request.entities, domain):
+        return None
+    if not cues.no_preference(request.text) and cues.yes_or_no(request.intent, request.text) != "no":
         return None
     return [SetSlot(slot, NO_PREFERENCE, task.id), SetSlot(REQUESTED_SLOT, None, task.id)]
 

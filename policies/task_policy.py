@@ -23,6 +23,7 @@ from assistant.profile.updates import entity_feeling
 from policies import cues, slot_policy
 from policies.decisions import (
     CONFLICT,
+    SUGGESTION,
     WHICH_TASK,
     CancelTask,
     Decision,
@@ -35,6 +36,7 @@ from policies.decisions import (
     UpdateTask,
     Utter,
 )
+from policies.context import pending_question
 from policies.index import index
 
 if TYPE_CHECKING:
@@ -177,11 +179,13 @@ def start_or_merge(step: Step, state: DialogueState, domain: Domain, announce: b
 def start(task_type: TaskType, priority: int, goal: str, proposed: dict[str, Any], state: DialogueState,
           domain: Domain, announce: bool = True) -> list[Decision]:
     """A new task: it takes the focus unless the focused one is more important, then it waits (and the
-    user is told)."""
+    user is told). A question ("what can I eat nearby?", goal find) asked while the focused task only
+    waits for an answer to its own suggestion is answered at once: the user is choosing, nothing is
+    under way, and the suggestion is offered again when that task comes back."""
     checked = slot_policy.check({}, proposed, domain, state)
     task_id = state.next_task_id(task_type.name)
     focused = state.focused_task
-    take = focused is None or priority >= focused.priority
+    take = focused is None or priority >= focused.priority or (goal == "find" and _choosing(focused, state))
     out: list[Decision] = []
     if take and focused is not None:
         out += _suspend(focused, f"interrupted by {task_id}", domain, announce)
@@ -190,6 +194,13 @@ def start(task_type: TaskType, priority: int, goal: str, proposed: dict[str, Any
     if not take and announce and focused is not None:
         out.append(Utter("utter_queue_task", {"task": task_type.label, "current": label(domain, focused)}))
     return out
+
+
+def _choosing(task: Task, state: DialogueState) -> bool:
+    """The question this message answers was a suggestion for ``task``: the user is choosing, nothing
+    is under way."""
+    pending = pending_question(state, answered=True)
+    return pending is not None and pending.expects == SUGGESTION and pending.task_id == task.id
 
 
 def _merge(step: Step, existing: Task, task_type: TaskType, proposed: dict[str, Any], state: DialogueState,

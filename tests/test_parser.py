@@ -136,12 +136,18 @@ def test_a_clause_that_only_adds_a_value_to_a_list_joins_the_one_before():
 def test_an_unconfident_opening_clause_leads_into_the_request_after_it():
     clauses = split_clauses("never mind, cancel that")
     assert [c.text for c in clauses] == ["never mind", "cancel that"]
-    [(span, intent, confidence, members)] = group_clauses(clauses, [("bye", 0.34), ("cancel_task", 0.95)], 0.6)
+    [(span, intent, confidence, members)] = group_clauses(clauses, [("bye", 0.34), ("cancel_task", 0.95)], 0.6,
+                                                          valueless=[True, True])
     assert (span.start, span.end, intent, confidence, members) == (0, 23, "cancel_task", 0.95, [0, 1])
+    # an opening that names values is a request, however unsure ("a hotel in the north ..., and a train ...")
+    two = split_clauses("I need a hotel in the north for 3 nights and a train to london on friday")
+    groups = group_clauses(two, [("book_hotel", 0.5), ("book_train", 0.97)], 0.6, valueless=[False, False])
+    assert [g[1] for g in groups] == ["book_hotel", "book_train"]
     # a confident opening is a request of its own; an unconfident one alone stays as it is
     assert len(group_clauses(clauses, [("bye", 0.9), ("cancel_task", 0.95)], 0.6)) == 2
     assert [g[1] for g in group_clauses(clauses[:1], [("bye", 0.34)], 0.6)] == ["bye"]
     # only the opening: later unconfident clauses still join the request before them
     three = [*split_clauses("book a taxi, then a hotel"), *split_clauses("um, then a hotel")]
-    groups = group_clauses(three, [("book_taxi", 0.9), ("inform", 0.2), ("find_hotel", 0.9)], 0.6)
+    groups = group_clauses(three, [("book_taxi", 0.9), ("inform", 0.2), ("find_hotel", 0.9)], 0.6,
+                           valueless=[True, True, True])
     assert [g[1] for g in groups] == ["book_taxi", "find_hotel"] and groups[0][3] == [0, 1]

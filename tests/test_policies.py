@@ -199,6 +199,23 @@ def test_lower_priority_request_is_queued_and_announced(domain):
     assert queued.response == "utter_queue_task" and queued.values == {"task": "sightseeing plan", "current": "taxi"}
 
 
+def test_a_question_asked_while_choosing_is_answered_at_once(domain):
+    """ "What can I eat nearby?" while a hotel suggestion waits for an answer: the restaurant question
+    takes the focus (nothing is under way); a booking request, or a question during a booking, waits."""
+    offered = ev.bot("How about Larkspur Inn?", metadata={"expects": "suggestion", "task_id": "hotel-1"},
+                     timestamp=1.0)
+    choosing = state_of(task("hotel-1", "hotel", 30), offered, ev.user("what can I eat nearby?", None, timestamp=2.0))
+    question = said("what can I eat nearby?", "find_restaurant")
+    [start] = of(StartTask, task_policy.start_or_merge(step_for(question, choosing, domain), choosing, domain))
+    assert (start.task_type, start.focus, start.goal) == ("restaurant", True, "find")
+    booking = said("book a table at Osteria Verde", "book_restaurant", restaurant_name="Osteria Verde")
+    [start] = of(StartTask, task_policy.start_or_merge(step_for(booking, choosing, domain), choosing, domain))
+    assert start.focus is False
+    asking = state_of(task("hotel-1", "hotel", 30), ev.slot_set("requested_slot", "hotel-bookstay", "hotel-1"))
+    [start] = of(StartTask, task_policy.start_or_merge(step_for(question, asking, domain), asking, domain))
+    assert start.focus is False
+
+
 def test_equal_priority_takes_the_focus(domain):
     state = state_of(task("restaurant-1", "restaurant", 20))
     decisions = task_policy.start_or_merge(
@@ -446,7 +463,7 @@ def test_surprise_me_settles_an_optional_slot_as_dontcare(domain):
     from policies.context import Request as R
 
     state, pending = _asked_food(), Pending("slot", "restaurant-1")
-    for text in ("surprise me", "I don't mind", "any cuisine is fine", "you choose", "whatever"):
+    for text in ("surprise me", "I don't mind", "any cuisine is fine", "you choose", "whatever", "no", "not really"):
         assert slot_policy.answer_no_preference(pending, state, R(text, "inform", 0.3, ()), domain) == [
             SetSlot("restaurant-food", "dontcare", "restaurant-1"), SetSlot("requested_slot", None, "restaurant-1")], text
     # a cuisine is an answer of its own; a required slot cannot be left to us
