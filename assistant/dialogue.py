@@ -199,8 +199,6 @@ class _TurnRun:
 
     def read_hours(self, decision: SetSlot | StartTask) -> SetSlot | StartTask:
         """Bare hours this message gave ("a taxi at 7") as their slots mean them (policies/clock_time.py)."""
-        if self.parse is None:
-            return decision
         slots = decision.slots if isinstance(decision, StartTask) else {decision.name: decision.value}
         read = {name: self.read_hour(name, value) for name, value in slots.items()}
         if read == dict(slots):
@@ -472,11 +470,11 @@ class _TurnRun:
         query, spans = self.query_for(task)
         task_type = self.domain.tasks.get(task.type)
         if not decision.lead and task_type is not None:
+            taste = self.domain.slots.get(task_type.taste or "")
             question = recommend_policy.taste_question(task, task_type, self.user.profile, self.dm.clock(),
                                                        suggested=bool(self.suggested_ids(task)),
                                                        described=bool(descriptive_words(query, spans)),
-                                                       values=self.domain.slots[task_type.taste].values
-                                                       if task_type.taste in self.domain.slots else ())
+                                                       values=taste.values if taste is not None else ())
             if question:
                 self.apply(question)
                 return

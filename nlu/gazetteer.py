@@ -98,4 +98,3 @@ def cross_fitted(examples: Sequence[Example], lookups: Mapping[str, Sequence[str
 
 def _key(words: Iterable[str]) -> str:
     return " ".join(w.lower() for w in words)
-

@@ -400,7 +400,7 @@ def candidate_features(candidate: Candidate, profile: UserProfile, now: float,
     return values, drivers
 
 
-def _words(feature: str, driver: _Driver | None, tried: frozenset[tuple[str, str]] = frozenset()) -> str:
+def _words(feature: str, driver: _Driver | None, experienced: frozenset[tuple[str, str]] = frozenset()) -> str:
     if feature == "similarity":
         return "it matches what you asked for"
     if feature == "popularity":
@@ -411,7 +411,7 @@ def _words(feature: str, driver: _Driver | None, tried: frozenset[tuple[str, str
         return f"it's in the {driver.value}, near your hotel"
     if feature == "pref_food":
         # "before" only where the user took such a place; a stated or asked-for taste is no past
-        if (driver.attribute, attribute_value(driver.value)) in tried:
+        if (driver.attribute, attribute_value(driver.value)) in experienced:
             return f"you liked {value_words('food', driver.value)} before"
         return f"you like {value_words('food', driver.value)}"
     if feature == "pref_area":
@@ -443,7 +443,8 @@ def exploration(state: BanditState, settings: RankingSettings = RankingSettings(
 
 
 def _reasons(contributions: Mapping[str, float], features: Mapping[str, float], drivers: Mapping[str, _Driver],
-             settings: RankingSettings, tried: frozenset[tuple[str, str]] = frozenset()) -> tuple[Reason, ...]:
+             settings: RankingSettings, experienced: frozenset[tuple[str, str]] = frozenset()
+             ) -> tuple[Reason, ...]:
     positive = sorted(((c, f) for f, c in contributions.items()
                        if f not in _UNSAID and c >= settings.min_contribution),
                       key=lambda cf: (-cf[0], FEATURES.index(cf[1])))
@@ -451,7 +452,7 @@ def _reasons(contributions: Mapping[str, float], features: Mapping[str, float], 
     for contribution, feature in positive[: settings.max_reasons]:
         driver = drivers.get(feature)
         value = driver.value if driver is not None else round(features[feature], 6)
-        out.append(Reason(feature, value, contribution, _words(feature, driver, tried),
+        out.append(Reason(feature, value, contribution, _words(feature, driver, experienced),
                           driver.attribute if driver else None))
     return tuple(out)
 
@@ -498,8 +499,8 @@ def rank(candidates: Iterable[Any], profile: UserProfile, state: BanditState, *,
     alpha = exploration(state, settings)
     rejected = turned_down(profile, now, settings)
     waived = waived_diets(profile, required)
-    experienced = frozenset(pair for item in tried
-                            for pair in item_pairs(Candidate.of(item).attributes, Candidate.of(item).kind))
+    experienced = frozenset(pair for taken in map(Candidate.of, tried)
+                            for pair in item_pairs(taken.attributes, taken.kind))
     ranked: list[Ranked] = []
     excluded: list[Excluded] = []
     done: set[str] = set()

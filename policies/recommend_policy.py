@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Collection
 
+from assistant.profile.model import slot_attribute
 from assistant.profile.updates import feeling
 from policies import cues, slot_policy
 from policies.context import Pending, Request
@@ -106,7 +107,7 @@ def taste_question(task: Task, task_type: TaskType, profile: UserProfile, now: f
         return None
     if task.requested_slot == slot:
         return None  # asked already, and the answer was something else ("I'm vegetarian"): suggest now
-    attribute = slot.split("-", 1)[1] if "-" in slot else slot
+    attribute = slot_attribute(slot)
     known = {str(v).lower() for v in values}
     if any(p.attribute == attribute and (not known or p.value in known) and profile.score(attribute, p.value, now) > 0
            for p in profile.preferences):

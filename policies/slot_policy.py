@@ -6,8 +6,6 @@ Pure: every function reads the state and returns decisions.
 
 from __future__ import annotations
 
-import re
-
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.domain import display_value
 from assistant.state import CANCELLED
 from assistant.profile.describe import value_words
-from assistant.profile.model import PREFERENCE_ATTRIBUTES
+from assistant.profile.model import PREFERENCE_ATTRIBUTES, slot_attribute
 from assistant.profile.updates import entity_feeling
 from policies import cues, slot_policy
 from policies.decisions import (
@@ -382,7 +382,7 @@ def preference(step: Step, state: DialogueState, domain: Domain) -> list[Decisio
 
 def _taste_words(slot: str, value: Any, domain: Domain) -> str:
     """A stated value as the profile says it: "Indian food", "museums", "loud places"; a diet as itself."""
-    attribute = slot.split("-", 1)[1] if "-" in slot else slot
+    attribute = slot_attribute(slot)
     if domain.slots[slot].kind == "diet" or attribute not in PREFERENCE_ATTRIBUTES:
         return display_value(value)
     return value_words(attribute, display_value(value).lower())

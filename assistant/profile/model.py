@@ -485,6 +485,12 @@ PREFERENCE_ATTRIBUTES = ("food", "type", "area", "pricerange", "feature", "stars
 _UNKNOWN = {"", "?", "dontcare", "none", "unknown", "n/a"}
 
 
+def slot_attribute(slot: Any) -> str:
+    """The item attribute a task's slot is about: ``restaurant-food`` -> ``food``; ``area`` stays ``area``."""
+    text = str(slot)
+    return text.split("-", 1)[1] if "-" in text else text
+
+
 def attribute_value(value: Any) -> str | None:
     """A catalogue value as a preference value: lower-case words, ``True`` -> ``yes``, ``4.0`` -> ``4``."""
     if isinstance(value, bool):

@@ -54,6 +54,7 @@ from .model import (
     attribute_value,
     decay,
     price_rank,
+    slot_attribute,
     with_changes,
 )
 
@@ -565,7 +566,7 @@ def _asked(item: Any) -> set[tuple[str, str]]:
         return set()
     out = set()
     for attribute, wanted in asked.items():
-        attribute = str(attribute).split("-", 1)[1] if "-" in str(attribute) else str(attribute)
+        attribute = slot_attribute(attribute)
         for one in wanted if isinstance(wanted, (list, tuple, set, frozenset)) else [wanted]:
             value = _value(attribute, one)
             if value:

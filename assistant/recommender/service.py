@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from assistant.profile.model import UserProfile
+from assistant.profile.model import UserProfile, slot_attribute
 from assistant.recommender.catalogue import NO_CONSTRAINT, Catalogue, CatalogueItem, load_catalogue
 from assistant.recommender.words import suggestion_sentence
 from policies import ranking
@@ -121,7 +121,7 @@ class Recommender:
         for slot, value in slots.items():
             if value is None or (isinstance(value, str) and value.strip().lower() in NO_CONSTRAINT):
                 continue
-            attribute = slot.split("-", 1)[1] if "-" in slot else slot
+            attribute = slot_attribute(slot)
             if attribute in known:
                 out[attribute] = value
         return out
