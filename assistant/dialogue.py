@@ -46,7 +46,7 @@ from assistant.recommender.service import descriptive_words
 from assistant.state import ACTIVE
 from policies import clock_time, conflicts, fallback, recommend_policy, slot_policy, task_policy
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
-from policies.cues import yes_or_no
+from policies.cues import means_nearby, yes_or_no
 from policies.decisions import (
     ANYTHING_ELSE,
     CONFIRM,
@@ -200,24 +200,46 @@ class _TurnRun:
     def read_hours(self, decision: SetSlot | StartTask) -> SetSlot | StartTask:
         """Bare hours this message gave ("a taxi at 7") as their slots mean them (policies/clock_time.py)."""
         slots = decision.slots if isinstance(decision, StartTask) else {decision.name: decision.value}
-        read = {name: self.read_hour(name, value) for name, value in slots.items()}
+        today = self.on_today(decision)
+        read = {name: self.read_hour(name, value, today) for name, value in slots.items()}
         if read == dict(slots):
             return decision
         if isinstance(decision, StartTask):
             return dataclasses.replace(decision, slots=read)
         return dataclasses.replace(decision, value=read[decision.name])
 
-    def read_hour(self, slot: str, value: Any) -> Any:
+    def read_hour(self, slot: str, value: Any, today: bool = True) -> Any:
         spec = self.domain.slots.get(slot)
         if spec is None or spec.hours is None or not isinstance(value, str) or self.parse is None:
             return value
-        parse = self.parse
-        entities = [e for r in self.requests for e in r.entities] or list(parse.entities)
-        said = next((e.text or (parse.text or "")[e.start:e.end] for e in entities if e.value == value), None)
+        said = next((e.text or (self.parse.text or "")[e.start:e.end]
+                     for e in self.message_entities() if e.value == value), None)
         if said is None:
             return value  # not from this message (carried over, or set by an action)
         local = time.localtime(self.dm.clock())
-        return clock_time.read_hour(value, said, spec.hours, local.tm_hour * 60 + local.tm_min)
+        return clock_time.read_hour(value, said, spec.hours, local.tm_hour * 60 + local.tm_min if today else None)
+
+    def message_entities(self) -> list[Any]:
+        assert self.parse is not None
+        return [e for r in self.requests for e in r.entities] or list(self.parse.entities)
+
+    def on_today(self, decision: SetSlot | StartTask) -> bool:
+        """Whether the task is for today: a day this message gives, else the task's own day (none: today)."""
+        task = self.state.task(decision.task_id) if decision.task_id else None
+        task_type = self.domain.tasks.get(decision.task_type if isinstance(decision, StartTask)
+                                          else task.type if task is not None else "")
+        if task_type is None or not task_type.schedule.get("day"):
+            return True
+        known = dict(task.slots) if task is not None else {}
+        if isinstance(decision, StartTask):
+            known.update(decision.slots)
+        day = next((e.value for e in self.message_entities() if self.is_day(e.entity)), None)
+        day = day or task_type.schedule_value("day", known)
+        return day is None or clock_time.is_today(str(day), self.dm.clock())
+
+    def is_day(self, entity: str) -> bool:
+        spec = self.domain.slots.get(entity)
+        return spec is not None and spec.kind == "day"
 
     def say(self, message: BotMessage, task_id: str | None = None, expects: str | None = None,
             conflict: Mapping[str, Any] | None = None, **extra: Any) -> None:
@@ -419,7 +441,9 @@ class _TurnRun:
             return []
         task_type = self.domain.tasks[task.type]
         defaults = self.user.profile.defaults_for(task.type, self.dm.clock())
-        if task_type.recommend:  # where the user stays steers suggestions ("near your hotel"), not a filter
+        # where the user stays steers suggestions ("near your hotel"), and is a filter only when the
+        # request says so ("what can I eat nearby?")
+        if task_type.recommend and not means_nearby(self.query_for(task)[0] or ""):
             defaults = {s: v for s, v in defaults.items() if not s.endswith("-area")}
         return [SetSlot(slot, value, task_id) for slot, value in defaults.items()
                 if slot in task_type.slot_names and task.slots.get(slot) is None]

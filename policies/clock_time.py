@@ -8,6 +8,8 @@ say how its bare hours are meant (``hours:`` in the domain):
 ``next``
     the next such hour from now, as a taxi or a train is meant: "at 7" is 19:00 at three in the
     afternoon and 07:00 at six in the morning; once both have gone by today, 07:00 (tomorrow's).
+    For another day (a train on Friday, asked on Wednesday) the hours people travel: 7 to 11 in
+    the morning, 1 to 6 in the afternoon.
 
 Only bare hours change ("7", "seven o'clock", "7:30", "half past 7"): "7am", "7 in the morning",
 "19:00" and "7pm" are taken as said.
@@ -16,6 +18,7 @@ Only bare hours change ("7", "seven o'clock", "7:30", "half past 7"): "7am", "7 
 from __future__ import annotations
 
 import re
+import time
 
 from assistant.domain import HOUR_RULES
 
@@ -51,9 +54,10 @@ def bare_hour(said: str) -> int | None:
     return hour
 
 
-def read_hour(value: str, said: str, rule: str | None, now_minutes: int) -> str:
+def read_hour(value: str, said: str, rule: str | None, now_minutes: int | None) -> str:
     """``value`` (``HH:MM``, as the NLU read ``said``) as the slot's rule means it; ``now_minutes``:
-    minutes since midnight, for ``next``. Anything but a bare hour comes back unchanged."""
+    minutes since midnight, for ``next`` (None: the slot's day is not today). Anything but a bare
+    hour comes back unchanged."""
     clock = _CLOCK.match(str(value))
     hour = bare_hour(said)
     if rule not in HOUR_RULES or clock is None or hour is None or int(clock.group(1)) not in (hour, hour % 12):
@@ -64,8 +68,25 @@ def read_hour(value: str, said: str, rule: str | None, now_minutes: int) -> str:
         return f"{hour + 12 if hour <= 10 else hour:02d}:{minute:02d}"
     if hour == 12:
         return f"12:{minute:02d}"
+    if now_minutes is None:
+        return f"{hour + 12 if hour <= 6 else hour:02d}:{minute:02d}"
     if morning * 60 + minute > now_minutes:
         return f"{morning:02d}:{minute:02d}"
     if (morning + 12) * 60 + minute > now_minutes:
         return f"{morning + 12:02d}:{minute:02d}"
     return f"{morning:02d}:{minute:02d}"
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def is_today(day: str, now: float) -> bool:
+    """Whether a day slot's value (a weekday name or an ISO date, as nlu/normalize.py gives it) is
+    the day of ``now`` (seconds since the epoch, local time); anything else counts as today."""
+    local = time.localtime(now)
+    day = day.strip().lower()
+    if day in _WEEKDAYS:
+        return _WEEKDAYS.index(day) == local.tm_wday
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        return day == time.strftime("%Y-%m-%d", local)
+    return True

@@ -46,13 +46,25 @@ NO_INTENTS = frozenset({"deny", "reject_suggestion"})
 
 # how people name each task of the default domain, besides its name and label
 TASK_WORDS: dict[str, tuple[str, ...]] = {
-    "restaurant": ("restaurant", "restaurants", "table", "dinner", "lunch", "meal", "eat"),
-    "hotel": ("hotel", "hotels", "room", "stay", "guesthouse", "accommodation", "lodging"),
-    "attraction": ("attraction", "attractions", "sightseeing", "museum", "sights", "visit", "tour"),
+    "restaurant": ("restaurant", "restaurants", "table", "dinner", "lunch", "breakfast", "brunch", "meal",
+                   "eat", "dine", "food", "hungry"),
+    "hotel": ("hotel", "hotels", "room", "rooms", "stay", "guesthouse", "accommodation", "lodging", "sleep",
+              "night", "nights"),
+    "attraction": ("attraction", "attractions", "sightseeing", "museum", "museums", "sights", "see", "visit",
+                   "tour"),
     "taxi": ("taxi", "taxis", "cab", "ride", "car"),
     "train": ("train", "trains", "tickets", "rail", "railway"),
 }
+# "what can I eat nearby?": near where the user is, which is where they stay
+NEARBY = re.compile(r"\b(?:nearby|near ?by|close ?by|near here|around here|near me|close to me|"
+                    r"in the neighbou?rhood|walking distance)\b", re.IGNORECASE)
+# a request for "a place" or "somewhere" names no task by itself
+VAGUE_PLACE = re.compile(r"\b(?:place|places|somewhere|someplace|anywhere|spot)\b", re.IGNORECASE)
 _GENERIC = frozenset({"booking", "plan", "journey", "reservation", "trip", "search", "a", "the", "my"})
+
+
+def means_nearby(text: str) -> bool:
+    return NEARBY.search(text or "") is not None
 
 
 def is_urgent(text: str) -> bool:

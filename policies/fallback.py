@@ -79,17 +79,21 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
     ranking = parse.intent_ranking or [parse.intent]
     top = ranking[0]
     second = ranking[1] if len(ranking) > 1 else None
-    close = second is not None and top.confidence - second.confidence < config.ambiguity_margin
-    if top.confidence >= config.fallback_threshold and not close:
-        return []
-    if second is not None and _same_task(top.name, second.name, domain) and \
-            top.confidence + second.confidence >= config.fallback_threshold:
-        return []  # "find or book a hotel?": both start the hotel, no question needed
-    yes_no_open = ctx.pending is not None
-    options = [
-        p for p in ranking[:2]
-        if p.confidence >= config.option_floor and _offerable(p.name, domain, yes_no_open)
-    ]
+    if _vague_request(state, parse, domain):
+        # "I need a place for tonight": however sure the model is, only the words could tell
+        options = _task_options(ranking, domain)
+    else:
+        close = second is not None and top.confidence - second.confidence < config.ambiguity_margin
+        if top.confidence >= config.fallback_threshold and not close:
+            return []
+        if second is not None and _same_task(top.name, second.name, domain) and \
+                top.confidence + second.confidence >= config.fallback_threshold:
+            return []  # "find or book a hotel?": both start the hotel, no question needed
+        yes_no_open = ctx.pending is not None
+        options = [
+            p for p in ranking[:2]
+            if p.confidence >= config.option_floor and _offerable(p.name, domain, yes_no_open)
+        ]
     if not options:
         return utter("utter_out_of_scope")
     payload_entities = _payload_entities(parse)
@@ -99,6 +103,31 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
         other = (phrase(options[1].name, domain), payload(options[1], payload_entities))
     values = {"option_1": first[0], "payload_1": first[1], "option_2": other[0], "payload_2": other[1]}
     return utter("utter_clarify", values)
+
+
+def _vague_request(state: DialogueState, parse: Parse, domain: Domain) -> bool:
+    """A request for "a place" or "somewhere" that names no task and no value: which task it starts
+    is a guess, and the intent head's confidence on such messages is no guide (it moves with every
+    retraining), so the user is asked. Within the task in focus it simply continues that task."""
+    task = domain.task_for_intent(parse.intent.name)
+    if task is None or parse.entities or not cues.VAGUE_PLACE.search(parse.text or ""):
+        return False
+    focused = state.focused_task
+    if focused is not None and focused.type == task.name:
+        return False
+    return not cues.named_tasks(parse.text or "", domain)
+
+
+def _task_options(ranking: list[IntentPrediction], domain: Domain) -> list[IntentPrediction]:
+    """The two likeliest intents that start different tasks."""
+    options: list[IntentPrediction] = []
+    for prediction in ranking:
+        task = domain.task_for_intent(prediction.name)
+        if task is not None and all(domain.task_for_intent(o.name) is not task for o in options):
+            options.append(prediction)
+        if len(options) == 2:
+            break
+    return options
 
 
 def _same_task(first: str | None, second: str | None, domain: Domain) -> bool:

@@ -14,7 +14,7 @@ from assistant.actions.executor import InProcessActionRunner  # noqa: E402
 from assistant.agent import Assistant  # noqa: E402
 from assistant.domain import load_domain, parse_domain  # noqa: E402
 from assistant.stores import InMemoryTrackerStore  # noqa: E402
-from policies.clock_time import bare_hour, read_hour  # noqa: E402
+from policies.clock_time import bare_hour, is_today, read_hour  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -45,6 +45,19 @@ def test_anything_more_is_no_bare_hour(words):
 def test_next_is_the_next_such_hour_from_now(value, words, now, expected):
     hours, minutes = map(int, now.split(":"))
     assert read_hour(value, words, "next", hours * 60 + minutes) == expected
+
+
+@pytest.mark.parametrize("value,words,expected", [("08:00", "8", "08:00"), ("11:30", "11:30", "11:30"), ("12:00", "12", "12:00"),
+                                                  ("03:00", "3", "15:00"), ("06:45", "a quarter to 7", "18:45"),
+                                                  ("07:00", "7am", "07:00"), ("06:00", "6 in the morning", "06:00")])
+def test_next_on_another_day_is_the_hours_people_travel(value, words, expected):
+    assert read_hour(value, words, "next", None) == expected
+
+
+def test_today_is_the_weekday_or_the_date_of_now():
+    friday = datetime(2025, 5, 2, 15, 0).timestamp()
+    assert is_today("friday", friday) and is_today("Friday", friday) and is_today("2025-05-02", friday)
+    assert not is_today("monday", friday) and not is_today("2025-05-09", friday)
 
 
 @pytest.mark.parametrize("value,words,expected", [("07:00", "7", "19:00"), ("07:30", "7:30", "19:30"),
@@ -100,3 +113,14 @@ def test_a_bare_number_answering_the_time_question_is_the_time(runner, answer, s
     assistant.handle("lou", answer.text)
     task = assistant.state("lou").focused_task
     assert {slot: task.slots.get(slot) for slot in slots} == slots
+
+
+@pytest.mark.parametrize("day,expected", [("friday", "20:00"), ("monday", "08:00")])
+def test_a_train_at_8_on_another_day_is_the_morning_train(runner, day, expected):
+    text = f"a train from cambridge to london on {day} at 8"
+    parser = ScriptedParser(said(text, "book_train", train_departure="cambridge", train_destination="london",
+                                 train_day=day, train_leaveat=("08:00", "8")))
+    assistant = Assistant(parser, load_domain(DATA / "domain.yml"), InMemoryTrackerStore(), runner,
+                          rng=random.Random(1), clock=at(15))  # a Friday afternoon
+    assistant.handle("max", text)
+    assert assistant.state("max").focused_task.slots["train-leaveat"] == expected

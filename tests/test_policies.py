@@ -84,6 +84,23 @@ def test_a_close_second_is_ambiguous_even_when_confident(domain):
     assert ask.response == "utter_clarify" and ask.values["payload_2"] == "/find_restaurant"
 
 
+def test_a_request_for_a_place_that_names_no_task_is_asked_about_however_sure(domain):
+    ranking = [("find_attraction", 0.04), ("book_hotel", 0.02), ("find_restaurant", 0.01)]
+    parse = said("I am looking for a place", "find_hotel", 0.93, ranking=ranking)
+    [ask] = fallback.decide(state_of(), parse, domain, ctx())
+    assert ask.response == "utter_clarify"
+    # two different tasks are offered (book_hotel would be the hotel again)
+    assert (ask.values["payload_1"], ask.values["payload_2"]) == ("/find_hotel", "/find_attraction")
+    # naming the task, a value, or continuing the task in focus is understood as it is
+    for text in ("I need a place to stay", "somewhere to eat", "a place to see"):
+        assert fallback.decide(state_of(), said(text, "find_hotel", 0.93, ranking=ranking), domain, ctx()) == []
+    cheap = said("somewhere cheap", "find_hotel", 0.93, ranking=ranking, hotel_pricerange="cheap")
+    assert fallback.decide(state_of(), cheap, domain, ctx()) == []
+    assert fallback.decide(state_of(task("hotel-1", "hotel", 10)), parse, domain, ctx()) == []
+    # without "a place" or "somewhere", a confident request is taken at its word
+    assert fallback.decide(state_of(), said("I'd like to book", "book_hotel", 0.93), domain, ctx()) == []
+
+
 def test_one_sensible_option_is_offered_with_something_else(domain):
     [ask] = fallback.decide(state_of(), said("cab", "book_taxi", 0.45, ranking=[("greet", 0.3)]), domain, ctx())
     assert (ask.values["option_2"], ask.values["payload_2"]) == ("something else", "/help")

@@ -36,6 +36,7 @@ PARSES = ScriptedParser(
     said("find me a cheap restaurant in the east", "find_restaurant", restaurant_area="east",
          restaurant_pricerange="cheap"),
     said("I'd like a restaurant", "find_restaurant"),
+    said("what can I eat nearby?", "find_restaurant"),
     said("somewhere to eat that is romantic with a river view", "find_restaurant"),
     said("surprise me", "inform", 0.3),
     said("something else", "ask_alternative"),
@@ -255,6 +256,20 @@ def test_the_hotel_steers_suggestions_and_the_party_size_carries_over(domain, ru
     assert item["attributes"]["area"] == "north" and "near your hotel" in reply
     assert talk.task("restaurant").slots["restaurant-bookpeople"] == 3  # carried over from the hotel
     assert "restaurant-area" not in {k for k, v in talk.task("restaurant").slots.items() if v is not None}
+
+
+def test_nearby_means_where_the_user_stays_and_holds_for_every_other_suggestion(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "ivo")
+    talk("book the Lockside Guesthouse for 3 people from friday for 2 nights")
+    assert "booked" in talk("yes please")  # Lockside is in the north
+    talk("what can I eat nearby?")
+    assert talk.task("restaurant").slots["restaurant-area"] == "north"
+    talk("surprise me")  # the taste question of a new user
+    seen = set()
+    for _ in range(3):
+        assert talk.last["attributes"]["area"] == "north" and talk.last["name"] not in seen
+        seen.add(talk.last["name"])
+        talk("something else")
 
 
 def test_a_suggestion_for_sightseeing_accepted_runs_its_action(domain, runner, recommender, db):
