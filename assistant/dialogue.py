@@ -220,7 +220,8 @@ class _TurnRun:
         return clock_time.read_hour(value, said, spec.hours, local.tm_hour * 60 + local.tm_min if today else None)
 
     def message_entities(self) -> list[Any]:
-        assert self.parse is not None
+        if self.parse is None:
+            return []
         return [e for r in self.requests for e in r.entities] or list(self.parse.entities)
 
     def on_today(self, decision: SetSlot | StartTask) -> bool:
