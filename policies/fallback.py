@@ -106,16 +106,33 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
 
 
 def _vague_request(state: DialogueState, parse: Parse, domain: Domain) -> bool:
-    """A request for "a place" or "somewhere" that names no task and no value: which task it starts
-    is a guess, and the intent head's confidence on such messages is no guide (it moves with every
-    retraining), so the user is asked. Within the task in focus it simply continues that task."""
+    """A request for "a place" or "somewhere" that names no task, nor a value only one task has:
+    which task it starts is a guess ("a place for tonight", "somewhere cheap in the centre": a hotel
+    or a restaurant?), and the intent head's confidence on such messages is no guide (it moves with
+    every retraining), so the user is asked. Within the task in focus it simply continues that task."""
     task = domain.task_for_intent(parse.intent.name)
-    if task is None or parse.entities or not cues.VAGUE_PLACE.search(parse.text or ""):
+    if task is None or not cues.VAGUE_PLACE.search(parse.text or ""):
         return False
     focused = state.focused_task
     if focused is not None and focused.type == task.name:
         return False
+    if any(_names_one_task(e.entity, domain) for e in parse.entities):
+        return False  # "an italian place", "a place called Zest": only a restaurant
     return not cues.named_tasks(parse.text or "", domain)
+
+
+def _names_one_task(entity: str, domain: Domain) -> bool:
+    """Whether a value of this entity belongs to one kind of task: a food, a star rating, a name;
+    not an area, a price range, a day or a number of people, which several tasks have."""
+    spec = domain.slots.get(entity)
+    if spec is None:
+        return False  # a bare "tonight" or "7pm" the spaCy pipeline found: a time, whatever the task
+    if spec.kind == "name":
+        return True
+    sharing = [t for t in domain.tasks.values()
+               if entity in t.slot_names or (spec.kind is not None and any(
+                   domain.slots[s].kind == spec.kind for s in t.slot_names if s in domain.slots))]
+    return len(sharing) == 1
 
 
 def _task_options(ranking: list[IntentPrediction], domain: Domain) -> list[IntentPrediction]:

@@ -94,8 +94,12 @@ def test_a_request_for_a_place_that_names_no_task_is_asked_about_however_sure(do
     # naming the task, a value, or continuing the task in focus is understood as it is
     for text in ("I need a place to stay", "somewhere to eat", "a place to see"):
         assert fallback.decide(state_of(), said(text, "find_hotel", 0.93, ranking=ranking), domain, ctx()) == []
-    cheap = said("somewhere cheap", "find_hotel", 0.93, ranking=ranking, hotel_pricerange="cheap")
-    assert fallback.decide(state_of(), cheap, domain, ctx()) == []
+    # a value only one task has names it; an area, a price or a day does not
+    italian = said("an italian place", "find_restaurant", 0.93, ranking=ranking, restaurant_food="italian")
+    assert fallback.decide(state_of(), italian, domain, ctx()) == []
+    for value in ({"hotel_pricerange": "cheap"}, {"restaurant_bookday": ("sunday", "tonight")}, {"time": "tonight"}):
+        vague = said("somewhere cheap for tonight", "find_hotel", 0.93, ranking=ranking, **value)
+        assert fallback.decide(state_of(), vague, domain, ctx())[0].response == "utter_clarify"
     assert fallback.decide(state_of(task("hotel-1", "hotel", 10)), parse, domain, ctx()) == []
     # without "a place" or "somewhere", a confident request is taken at its word
     assert fallback.decide(state_of(), said("I'd like to book", "book_hotel", 0.93), domain, ctx()) == []
