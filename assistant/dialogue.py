@@ -72,6 +72,7 @@ from policies.decisions import (
     Utter,
 )
 from policies.index import REQUESTED_SLOT, index
+from nlu.types import Parse
 
 if TYPE_CHECKING:
     from assistant.actions.bridge import ActionRunner
@@ -79,7 +80,6 @@ if TYPE_CHECKING:
     from assistant.profile.session import UserContext
     from assistant.recommender.service import Recommender
     from assistant.state import DialogueState, Task
-    from nlu.types import Parse
 
 logger = logging.getLogger(__name__)
 
@@ -460,19 +460,38 @@ class _TurnRun:
         return [Utter("utter_profile", {"profile": " ".join(describe_profile(self.user.profile, self.dm.clock()))})]
 
     def query_for(self, task: Task) -> tuple[str | None, list[tuple[int, int]]]:
-        """The user's own words about this task: this turn's request for it, else the last ones used."""
-        parse = self.parse
-        if parse is not None:
-            for request in Request.from_parse(parse):
-                serving = self.domain.task_for_intent(request.intent)
-                if serving is not None and serving.name == task.type:
-                    return request.text, [(e.start, e.end) for e in request.entities]
+        """The user's own words about this task (and where in them the entities are): this turn's
+        request for it, else the words of the last suggestion, else the request that asked for it
+        before a question came between ("somewhere romantic tonight", then "surprise me")."""
+        if self.parse is not None:
+            found = self.request_for(task.type, self.parse)
+            if found is not None:
+                return found
         for event in reversed(self.state.events):
-            meta = (event.get("metadata") or {}) if event.get("event") == ev.BOT else {}
-            shown = meta.get("recommendation")
-            if shown and shown.get("task_id") == task.id:
-                return shown.get("query"), []
+            kind = event.get("event")
+            if kind == ev.BOT:
+                shown = (event.get("metadata") or {}).get("recommendation")
+                if shown and shown.get("task_id") == task.id:
+                    return shown.get("query"), []
+            elif kind == ev.USER and event.get("parse_data"):
+                found = self.request_for(task.type, Parse.from_dict(event["parse_data"]))
+                if found is not None:
+                    return found
+            elif kind == ev.TASK_STARTED and event.get("task_id") == task.id:
+                break  # what came before was about another task
         return None, []
+
+    def request_for(self, task_type: str, parse: Parse) -> tuple[str, list[tuple[int, int]]] | None:
+        for request in Request.from_parse(parse):
+            serving = self.domain.task_for_intent(request.intent)
+            if serving is not None and serving.name == task_type:
+                # a segment's entities are placed in the whole message; what the user says a place
+                # should be like ("romantic", "vegetarian") stays in the words the candidates are searched with
+                offset = parse.segments[request.index].start if len(parse.segments) > 1 else 0
+                idx = index(self.domain)
+                return request.text, [(e.start - offset, e.end - offset) for e in request.entities
+                                      if idx.entity_slot.get(e.entity) not in idx.profile_slots]
+        return None
 
     def suggested_ids(self, task: Task) -> list[str]:
         """Items already suggested in this conversation for this task (not offered twice)."""

@@ -49,6 +49,8 @@ _RULER_NAME = "nlu_lookup_ruler"
 _PROCESSED_BY = "nlu_spacy_extractor"  # doc.user_data key: which extractor made the doc
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # a DATE span that swallowed a party size: "table for 2 tomorrow" -> "2" + "tomorrow"
+# TIME spans of the small NER that name a day and no hour
+_DAY_ONLY_TIMES = frozenset({"tonight", "tonite", "today"})
 _DAY_WORDS = frozenset(
     "today tonight tomorrow next this monday tuesday wednesday thursday friday saturday sunday"
     " mon tue tues wed thu thur thurs fri sat sun".split()
@@ -337,6 +339,8 @@ class SpacyEntityExtractor:
                 surface = text[span.start_char : span.end_char]
                 if value_kind(entity) == "number" and _CLOCK_FACE.fullmatch(surface.strip()):
                     entity = self.ner_labels.get("TIME", entity)  # the small NER calls "18:45" a CARDINAL
+                elif label == "TIME" and surface.strip().lower() in _DAY_ONLY_TIMES:
+                    entity = self.ner_labels.get("DATE", entity)  # "tonight" says the day, not the hour
                 value = normalize(entity, surface, reference)
                 start, end = span.start_char, span.end_char
                 out.append(_entity(text, entity, value, start, end, NER_CONFIDENCE, "spacy"))

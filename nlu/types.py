@@ -88,6 +88,11 @@ class IntentPrediction:
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "confidence": round(float(self.confidence), 6)}
 
+    @classmethod
+    def from_dict(cls, raw: Any) -> IntentPrediction:
+        raw = raw if isinstance(raw, dict) else {}
+        return cls(raw.get("name"), float(raw.get("confidence") or 0.0))  # type: ignore[arg-type]
+
 
 @dataclass
 class ParsedEntity:
@@ -116,6 +121,12 @@ class ParsedEntity:
             out["role"] = self.role
         return out
 
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> ParsedEntity:
+        return cls(str(raw.get("entity")), raw.get("value"), int(raw.get("start") or 0), int(raw.get("end") or 0),
+                   float(raw.get("confidence") or 0.0), str(raw.get("extractor") or ""), str(raw.get("text") or ""),
+                   raw.get("role"))
+
 
 @dataclass
 class Segment:
@@ -135,6 +146,11 @@ class Segment:
             "intent": self.intent.to_dict(),
             "entities": [e.to_dict() for e in self.entities],
         }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Segment:
+        return cls(str(raw.get("text") or ""), int(raw.get("start") or 0), int(raw.get("end") or 0),
+                   IntentPrediction.from_dict(raw.get("intent")), _entities(raw.get("entities")))
 
 
 @dataclass
@@ -157,3 +173,19 @@ class Parse:
         if self.segments:
             out["segments"] = [s.to_dict() for s in self.segments]
         return out
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Parse:
+        """A parse read back from its JSON (a stored user event's ``parse_data``); missing parts are empty."""
+        segments = raw.get("segments")
+        return cls(
+            str(raw.get("text") or ""),
+            IntentPrediction.from_dict(raw.get("intent")),
+            [IntentPrediction.from_dict(i) for i in raw.get("intent_ranking") or [] if isinstance(i, dict)],
+            _entities(raw.get("entities")),
+            [Segment.from_dict(x) for x in segments if isinstance(x, dict)] if isinstance(segments, list) else [],
+        )
+
+
+def _entities(raw: Any) -> list[ParsedEntity]:
+    return [ParsedEntity.from_dict(e) for e in raw or [] if isinstance(e, dict)] if isinstance(raw, list) else []

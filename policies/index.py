@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
 if TYPE_CHECKING:
@@ -20,13 +20,20 @@ class DomainIndex:
     name_slot: dict[str, str | None]  # task type -> its slot of kind "name"
     task_slot: dict[tuple[str, str], str | None]  # (task type, slot) -> Domain.task_slot_for
 
+    # generic entities (the spaCy pipeline's "date") -> their slot's spec, to keep only canonical values
+    generic: dict[str, Any] = field(default_factory=dict)
+
     def slot_values(self, entities: Iterable[Any]) -> list[tuple[str, Any]]:
         """``(slot, value)`` for each entity that fills a slot, first one per slot."""
         out: dict[str, Any] = {}
         for entity in entities:
             slot = self.entity_slot.get(entity.entity)
-            if slot is not None and slot not in out and entity.value is not None:
-                out[slot] = entity.value
+            if slot is None or slot in out or entity.value is None:
+                continue
+            spec = self.generic.get(entity.entity)
+            if spec is not None and spec.validate(entity.value)[1] is not None:
+                continue  # "next year": a date the pipeline could not make a day of
+            out[slot] = entity.value
         return list(out.items())
 
     def maps(self, task_type: str, slot: str) -> str | None:
@@ -36,6 +43,9 @@ class DomainIndex:
         spec = domain.slots.get(slot)
         return spec.label if spec is not None and spec.label else slot
 
+
+# entities of the spaCy pipeline (nlu/spacy_pipeline.py DEFAULT_NER_LABELS) -> the slot kind they give
+GENERIC_ENTITY_KINDS: dict[str, str] = {"date": "day"}
 
 _CACHE: dict[int, tuple[Domain, DomainIndex]] = {}
 _LOCK = threading.Lock()
@@ -64,6 +74,14 @@ def _build(domain: Domain) -> DomainIndex:
         for slot in task.slot_names:
             owner.setdefault(slot, task.name)
     task_slot = {(t, s): _task_slot(domain, owner, t, s) for t in domain.tasks for s in domain.slots}
+    # a date the model left untagged ("somewhere romantic tonight") still fills the task's day: it goes to
+    # the first slot of its kind, and from there to the day of the task it serves, as "4 people" does
+    generic: dict[str, Any] = {}
+    for entity, kind in GENERIC_ENTITY_KINDS.items():
+        slot = next((s for s, spec in domain.slots.items() if spec.kind == kind and s in owner), None)
+        if slot is not None and entity not in entity_slot:
+            entity_slot[entity] = slot
+            generic[entity] = domain.slots[slot]
     return DomainIndex(
         entity_slot=entity_slot,
         owner=owner,
@@ -72,6 +90,7 @@ def _build(domain: Domain) -> DomainIndex:
         ),
         name_slot={t.name: _name_slot(domain, t) for t in domain.tasks.values()},
         task_slot=task_slot,
+        generic=generic,
     )
 
 

@@ -56,6 +56,11 @@ def test_several_requests_in_one_message_give_segments(tiny_parser):
     assert [e.entity for e in second.entities] == ["destination"]
     assert text[second.start : second.end] == second.text
     assert "segments" in parse.to_dict()
+    # a parse read back from its JSON (a stored event) is the same parse
+    from nlu.types import Parse
+
+    assert Parse.from_dict(json.loads(json.dumps(parse.to_dict()))).to_dict() == parse.to_dict()
+    assert Parse.from_dict({}).intent.name is None and Parse.from_dict({"entities": "junk"}).entities == []
 
 
 def test_one_request_has_no_segments(tiny_parser):

@@ -37,6 +37,9 @@ PARSES = ScriptedParser(
          restaurant_pricerange="cheap"),
     said("I'd like a restaurant", "find_restaurant"),
     said("what can I eat nearby?", "find_restaurant"),
+    said("somewhere romantic please", "find_restaurant", feature="romantic"),
+    said("I want to eat somewhere romantic tonight", "find_restaurant", feature="romantic",
+         date=("friday", "tonight")),
     said("somewhere to eat that is romantic with a river view", "find_restaurant"),
     said("surprise me", "inform", 0.3),
     said("something else", "ask_alternative"),
@@ -290,6 +293,27 @@ def test_the_users_own_words_pick_the_candidates(domain, runner, recommender, db
     features = set(item["attributes"].get("features") or [])
     assert features & {"romantic", "river view"}, item
     assert item["features"]["similarity"] > 0.2
+
+
+def test_a_feature_asked_for_holds_through_the_taste_question_and_every_other_suggestion(domain, runner,
+                                                                                          recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "kit")
+    reply = talk("I'd like a restaurant")
+    assert talk.suggestions() == [] and "?" in reply  # the taste question of a new user
+    reply = talk("somewhere romantic please")
+    for _ in range(3):
+        item = talk.last
+        assert "romantic" in item["attributes"]["features"], item
+        assert "it's romantic, as you asked" in reply.lower()
+        reply = talk("something else")
+
+
+def test_a_feature_asked_for_is_kept_after_a_question_came_between(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "kay")
+    talk("I want to eat somewhere romantic tonight")  # the taste question comes first
+    talk("surprise me")
+    assert "romantic" in talk.last["attributes"]["features"] and talk.last["query"] == "romantic"
+    assert talk.task("restaurant").slots["restaurant-bookday"] == "friday"  # the clock's today
 
 
 def test_a_rejection_naming_what_the_user_dislikes_is_no_search_for_it(domain, runner, recommender, db):

@@ -162,6 +162,8 @@ def test_extractors_do_not_share_rules(extractor: SpacyEntityExtractor) -> None:
             ],
         ),
         ("I live in London", []),  # GPE is not reported by default
+        # "tonight" is a TIME to the small NER, but says the day and no hour
+        ("somewhere romantic tonight", [("date", "tuesday", "tonight")]),
     ],
 )
 def test_ner_mapped_and_normalised(extractor: SpacyEntityExtractor, text: str, expected: list) -> None:

@@ -16,7 +16,14 @@ EMPTY_PROFILE = "I don't know anything about you yet."
 
 # Features that are things a place has ("it has live music"); the rest are what a place is ("it's quiet").
 _NOUN_FEATURES = {"live music", "outdoor seating", "wheelchair access", "step-free access", "parking", "wifi",
-                  "a view", "view", "garden", "terrace", "kids menu", "free wifi"}
+                  "a view", "view", "garden", "terrace", "kids menu", "free wifi", "river view", "bar", "gym",
+                  "pool", "spa", "breakfast", "guided tours", "24-hour reception"}
+# things a place has one of: "it has a river view", "places with a spa"
+_COUNTABLE_FEATURES = {"view", "river view", "garden", "terrace", "bar", "gym", "pool", "spa", "kids menu",
+                       "24-hour reception"}
+# what a place is or does, where "it's X" would not read
+_FEATURE_CLAUSES = {"late opening": "it opens late", "rainy day": "it's good on a rainy day",
+                    "outdoor": "it's outdoors", "spicy": "it serves spicy food", "mild": "it serves mild food"}
 _FEATURE_WORDS = {
     "spicy": "spicy food", "mild": "mild food", "child friendly": "child-friendly places",
     "dog friendly": "dog-friendly places", "family friendly": "family-friendly places",
@@ -47,7 +54,9 @@ def value_words(attribute: str, value: Any) -> str:
     if attribute == "feature":
         if value in _FEATURE_WORDS:
             return _FEATURE_WORDS[value]
-        return f"places with {value}" if value in _NOUN_FEATURES else f"{value} places"
+        if value in _NOUN_FEATURES:
+            return f"places with {_with_article(value)}"
+        return f"{value} places"
     if attribute == "stars":
         return f"{value}-star places"
     if attribute in ("parking", "internet"):
@@ -58,11 +67,15 @@ def value_words(attribute: str, value: Any) -> str:
 
 def feature_clause(value: str) -> str:
     """What an item's feature says about it: "it has live music", "it's quiet", "it serves spicy food"."""
-    if value in ("spicy", "mild"):
-        return f"it serves {value} food"
+    if value in _FEATURE_CLAUSES:
+        return _FEATURE_CLAUSES[value]
     if value in _NOUN_FEATURES:
-        return f"it has {value}"
+        return f"it has {_with_article(value)}"
     return f"it's {value.replace(' friendly', '-friendly')}"
+
+
+def _with_article(feature: str) -> str:
+    return f"a {feature}" if feature in _COUNTABLE_FEATURES else feature
 
 
 def diet_sentence(diet: str) -> str:

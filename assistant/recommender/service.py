@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from assistant.profile.describe import feature_clause
 from assistant.profile.model import UserProfile, slot_attribute
 from assistant.recommender.catalogue import NO_CONSTRAINT, Catalogue, CatalogueItem, load_catalogue
 from assistant.recommender.words import suggestion_sentence
@@ -79,6 +80,35 @@ def descriptive_words(text: str | None, spans: Iterable[tuple[int, int]] = ()) -
     return [w for w in _WORD.findall("".join(chars)) if w.strip("'-") not in _GENERIC and len(w) > 2 and "'" not in w]
 
 
+def _features(item: CatalogueItem) -> list[str]:
+    return [f.lower() for f in item.attributes.get("features") or [] if isinstance(f, str)]
+
+
+def _named(feature: str, words: list[str]) -> bool:
+    return f" {feature} " in f" {' '.join(words)} "
+
+
+def _named_features(words: list[str], vocabulary: Iterable[str]) -> list[str]:
+    return [f for f in vocabulary if _named(f, words)] if words else []
+
+
+def _having(pool: list[tuple[CatalogueItem, float]], features: list[str]) -> list[tuple[CatalogueItem, float]]:
+    """The candidates with every one of ``features``, else with at least one (empty: none has any)."""
+    if not features:
+        return []
+    every = [p for p in pool if set(features) <= set(_features(p[0]))]
+    return every or [p for p in pool if set(features) & set(_features(p[0]))]
+
+
+def _asked_for(item: CatalogueItem, words: list[str]) -> str | None:
+    """ "it's romantic and it has a river view, as you asked": the item's features the user's words
+    name (None: none named)."""
+    named = [f for f in _features(item) if _named(f, words)]
+    if not named:
+        return None
+    return " and ".join(feature_clause(f) for f in named[:2]) + ", as you asked"
+
+
 def _name_key(name: str) -> str:
     """A place's name for loose matching: lower case, no punctuation, no "the"."""
     words = _NAME_WORD.findall(re.sub(r"['\u2019`]", "", name.casefold()))
@@ -95,6 +125,7 @@ class Recommender:
         self._retriever = retriever
         self._embeddings_dir = Path(embeddings_dir) if embeddings_dir else None
         self.semantic_k = semantic_k
+        self._feature_words: dict[str, list[str]] = {}
 
     @classmethod
     def from_folder(cls, paths: str | Path | Iterable[str | Path], kinds: Iterable[str] | None = None,
@@ -174,6 +205,8 @@ class Recommender:
                 semantic = False
         if not semantic:
             pool = [(item, 0.0) for item in self.catalogue.filter(kind, filters)]
+        # "somewhere romantic": places that are, while there are any (the words alone only rank)
+        pool = _having(pool, _named_features(words, self.feature_words(kind))) or pool
         if not pool:
             return None
         taken = profile.item_ids("accepted") | profile.item_ids("booked")
@@ -186,10 +219,20 @@ class Recommender:
         item = self.catalogue.get(top.candidate.id)
         if item is None:
             return None
-        # "an area you like" is no reason when the user just asked for that area: every candidate has it
-        reasons = tuple(r.words for r in top.reasons if r.attribute not in filters)
+        # "an area you like" is no reason when the user just asked for that area: every candidate has it;
+        # a feature the user asked for is said first, in place of "it matches what you asked for"
+        asked = _asked_for(item, words)
+        reasons = tuple(([asked] if asked else []) + [
+            r.words for r in top.reasons if r.attribute not in filters and not (asked and r.feature == "similarity")
+        ])[: max(1, self.settings.max_reasons)]
         sentence = suggestion_sentence(item.name, item.kind, item.attributes, reasons, item.description)
         return Suggestion(item, top, reasons, sentence, semantic, " ".join(words) or None, filters)
+
+    def feature_words(self, kind: str) -> list[str]:
+        """Every feature the catalogue's items of ``kind`` have ("romantic", "river view")."""
+        if kind not in self._feature_words:
+            self._feature_words[kind] = sorted({f for item in self.catalogue.by_kind(kind) for f in _features(item)})
+        return self._feature_words[kind]
 
     def _as_candidate(self, item_id: str) -> Any:
         item = self.catalogue.get(item_id)
