@@ -46,7 +46,7 @@ from assistant.recommender.service import descriptive_words
 from assistant.state import ACTIVE
 from policies import clock_time, conflicts, fallback, recommend_policy, slot_policy, task_policy
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
-from policies.cues import means_nearby, yes_or_no
+from policies.cues import means_nearby, means_there, yes_or_no
 from policies.decisions import (
     ANYTHING_ELSE,
     CONFIRM,
@@ -338,6 +338,7 @@ class _TurnRun:
                 started = next((d.task_id for d in decisions if isinstance(d, StartTask)), None)
                 if started:
                     self.apply(self.carried_over(started))
+                    self.apply(self.place_there(started))
                 task = state.task(started) if started else state.task_of_type(step.task_type)  # type: ignore[arg-type]
                 if task is not None:
                     served.append(task.id)
@@ -448,6 +449,35 @@ class _TurnRun:
             defaults = {s: v for s, v in defaults.items() if not s.endswith("-area")}
         return [SetSlot(slot, value, task_id) for slot, value in defaults.items()
                 if slot in task_type.slot_names and task.slots.get(slot) is None]
+
+    def place_there(self, task_id: str) -> list[Decision]:
+        """ "Book a table there", "a taxi there": the place of the latest other task fills the new
+        task's place, when it is one: a venue of the new task's kind for its name (a restaurant for a
+        table), any venue for a local ride's destination (a journey with a day goes to another town)."""
+        task = self.state.task(task_id)
+        if task is None or not means_there(self.query_for(task)[0] or ""):
+            return []
+        task_type = self.domain.tasks[task.type]
+        slot = next((s for s in task_type.schedule.get("place", ()) if task.slots.get(s) is None), None)
+        spec = self.domain.slots.get(slot or "")
+        if slot is None or spec is None:
+            return []
+        if spec.kind == "destination" and task_type.schedule.get("day"):
+            return []
+        recommender = self.dm.recommender
+        for other in reversed(self.state.tasks):
+            other_type = self.domain.tasks.get(other.type)
+            place = other_type.schedule_value("place", other.slots) if other_type and other.id != task.id else None
+            if place is None:
+                continue
+            if spec.kind == "name":
+                if recommender is None or not task_type.recommend or \
+                        recommender.find(task_type.recommend, place) is None:
+                    continue  # "a table there" after a museum: no restaurant to book
+            elif spec.kind != "destination":
+                continue
+            return [SetSlot(slot, place, task.id)]
+        return []
 
     def profile_step(self, step: task_policy.Step) -> list[Decision]:
         """ "What do you know about me?" in plain words; "forget me" erases it all after this turn."""

@@ -58,9 +58,16 @@ TASK_WORDS: dict[str, tuple[str, ...]] = {
 # "what can I eat nearby?": near where the user is, which is where they stay
 NEARBY = re.compile(r"\b(?:nearby|near ?by|close ?by|near here|around here|near me|close to me|"
                     r"in the neighbou?rhood|walking distance)\b", re.IGNORECASE)
+# "book a table there", "a taxi there": the place just talked about (not "is there", "there are")
+THERE = re.compile(r"(?<!\bis )(?<!\bare )(?<!\bwas )\b(?:there|that place|the same place)\b"
+                   r"(?!\s*(?:is|are|was|were|'s|'re)\b)(?!')", re.IGNORECASE)
 # a request for "a place" or "somewhere" names no task by itself
 VAGUE_PLACE = re.compile(r"\b(?:place|places|somewhere|someplace|anywhere|spot)\b", re.IGNORECASE)
 _GENERIC = frozenset({"booking", "plan", "journey", "reservation", "trip", "search", "a", "the", "my"})
+
+
+def means_there(text: str) -> bool:
+    return THERE.search(text or "") is not None
 
 
 def means_nearby(text: str) -> bool:

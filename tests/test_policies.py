@@ -138,6 +138,14 @@ def test_entities_answering_the_focused_task_beat_a_weak_intent(domain):
 # ===================================================================== cues
 
 
+@pytest.mark.parametrize("text,there", [("book a table there", True), ("get me a taxi there", True),
+                                        ("take me to that place", True), ("is there a pool", False),
+                                        ("there is a problem", False), ("are there trains", False),
+                                        ("there's a museum", False)])
+def test_there_means_the_place_just_talked_about_only_where_it_points(text, there):
+    assert cues.means_there(text) is there
+
+
 def test_cues(domain):
     assert cues.is_urgent("I need a taxi right now") and cues.is_urgent("asap please") and not cues.is_urgent("later")
     assert cues.has_order("first the taxi, then the hotel") and not cues.has_order("a taxi and a hotel")

@@ -37,6 +37,12 @@ PARSES = ScriptedParser(
          restaurant_pricerange="cheap"),
     said("I'd like a restaurant", "find_restaurant"),
     said("what can I eat nearby?", "find_restaurant"),
+    said("get me a taxi there from the station at 5pm", "book_taxi", taxi_departure="station",
+         taxi_leaveat=("17:00", "5pm")),
+    said("a taxi to Saffron Lantern from the station at 5pm", "book_taxi", taxi_destination="Saffron Lantern",
+         taxi_departure="station", taxi_leaveat=("17:00", "5pm")),
+    said("book a table there for 2 at 7pm", "book_restaurant", restaurant_bookpeople=2,
+         restaurant_booktime=("19:00", "7pm")),
     said("somewhere romantic please", "find_restaurant", feature="romantic"),
     said("I want to eat somewhere romantic tonight", "find_restaurant", feature="romantic",
          date=("friday", "tonight")),
@@ -273,6 +279,20 @@ def test_nearby_means_where_the_user_stays_and_holds_for_every_other_suggestion(
         assert talk.last["attributes"]["area"] == "north" and talk.last["name"] not in seen
         seen.add(talk.last["name"])
         talk("something else")
+
+
+def test_there_is_the_place_just_talked_about(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "pip")
+    talk("book the Lockside Guesthouse for 3 people from friday for 2 nights")
+    talk("yes please")
+    reply = talk("get me a taxi there from the station at 5pm")
+    assert talk.task("taxi").slots["taxi-destination"] == "Lockside Guesthouse" and "Lockside" in reply
+    talk("yes please")
+    # a table "there" after a taxi to a restaurant is a table at that restaurant
+    talk("a taxi to Saffron Lantern from the station at 5pm")
+    talk("yes please")
+    talk("book a table there for 2 at 7pm")
+    assert talk.task("restaurant").slots["restaurant-name"] == "Saffron Lantern"
 
 
 def test_a_suggestion_for_sightseeing_accepted_runs_its_action(domain, runner, recommender, db):
