@@ -497,18 +497,19 @@ class _TurnRun:
             found = self.request_for(task.type, self.parse)
             if found is not None:
                 return found
+        started = False
         for event in reversed(self.state.events):
             kind = event.get("event")
             if kind == ev.BOT:
                 shown = (event.get("metadata") or {}).get("recommendation")
                 if shown and shown.get("task_id") == task.id:
                     return shown.get("query"), []
-            elif kind == ev.USER and event.get("parse_data"):
-                found = self.request_for(task.type, Parse.from_dict(event["parse_data"]))
-                if found is not None:
-                    return found
+            elif kind == ev.USER:
+                found = self.request_for(task.type, Parse.from_dict(event.get("parse_data") or {}))
+                if found is not None or started:
+                    return found or (None, [])  # the message that started the task is the last to read
             elif kind == ev.TASK_STARTED and event.get("task_id") == task.id:
-                break  # what came before was about another task
+                started = True
         return None, []
 
     def request_for(self, task_type: str, parse: Parse) -> tuple[str, list[tuple[int, int]]] | None:

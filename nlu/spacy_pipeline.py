@@ -48,9 +48,9 @@ _PRIORITY = {"lookup": 0, "regex": 1, "spacy": 2}
 _RULER_NAME = "nlu_lookup_ruler"
 _PROCESSED_BY = "nlu_spacy_extractor"  # doc.user_data key: which extractor made the doc
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# a DATE span that swallowed a party size: "table for 2 tomorrow" -> "2" + "tomorrow"
 # TIME spans of the small NER that name a day and no hour
 _DAY_ONLY_TIMES = frozenset({"tonight", "tonite", "today"})
+# a DATE span that swallowed a party size: "table for 2 tomorrow" -> "2" + "tomorrow"
 _DAY_WORDS = frozenset(
     "today tonight tomorrow next this monday tuesday wednesday thursday friday saturday sunday"
     " mon tue tues wed thu thur thurs fri sat sun".split()

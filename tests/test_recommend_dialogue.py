@@ -328,12 +328,16 @@ def test_a_feature_asked_for_holds_through_the_taste_question_and_every_other_su
         reply = talk("something else")
 
 
-def test_a_feature_asked_for_is_kept_after_a_question_came_between(domain, runner, recommender, db):
+def test_a_feature_asked_for_is_kept_while_the_request_waits_its_turn(domain, runner, recommender, db):
     talk = Talk(make(domain, runner, recommender, db), "kay")
-    talk("I want to eat somewhere romantic tonight")  # the taste question comes first
-    talk("surprise me")
+    talk("book the Lockside Guesthouse for 3 people from friday for 2 nights")
+    talk("I want to eat somewhere romantic tonight")  # queued behind the booking under way
+    assert talk.suggestions() == []
+    assert talk.task("restaurant").slots["restaurant-bookday"] == "friday"  # tonight: the clock's today
+    reply = talk("yes please")  # the hotel is booked, then the restaurant's turn, its words described it
+    assert "booked" in reply.lower() and "Back to your restaurant" in reply
     assert "romantic" in talk.last["attributes"]["features"] and talk.last["query"] == "romantic"
-    assert talk.task("restaurant").slots["restaurant-bookday"] == "friday"  # the clock's today
+    assert "it's romantic, as you asked" in reply.lower()
 
 
 def test_a_rejection_naming_what_the_user_dislikes_is_no_search_for_it(domain, runner, recommender, db):

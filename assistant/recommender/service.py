@@ -185,9 +185,17 @@ class Recommender:
         if item is None:
             return None
         asked = record.get("asked") or {}
-        reasons = tuple(str(r.get("words")) for r in record.get("reasons") or []
-                        if isinstance(r, Mapping) and r.get("words") and r.get("attribute") not in asked)
+        ranked = [(str(r.get("feature")), str(r.get("words"))) for r in record.get("reasons") or []
+                  if isinstance(r, Mapping) and r.get("words") and r.get("attribute") not in asked]
+        reasons = self._said(item, str(record.get("query") or "").split(), ranked)
         return suggestion_sentence(item.name, item.kind, item.attributes, reasons, item.description)
+
+    def _said(self, item: CatalogueItem, words: list[str], ranked: list[tuple[str, str]]) -> tuple[str, ...]:
+        """The reasons to say, from the ranker's ``(feature, words)``: a feature the user asked for
+        comes first, in place of "it matches what you asked for"."""
+        asked = _asked_for(item, words)
+        said = ([asked] if asked else []) + [w for f, w in ranked if not (asked and f == "similarity")]
+        return tuple(said[: max(1, self.settings.max_reasons)])
 
     def suggest(self, kind: str, slots: Mapping[str, Any], query: str | None, profile: UserProfile,
                 model: BanditState, *, suggested: Iterable[str] = (), now: float,
@@ -219,12 +227,8 @@ class Recommender:
         item = self.catalogue.get(top.candidate.id)
         if item is None:
             return None
-        # "an area you like" is no reason when the user just asked for that area: every candidate has it;
-        # a feature the user asked for is said first, in place of "it matches what you asked for"
-        asked = _asked_for(item, words)
-        reasons = tuple(([asked] if asked else []) + [
-            r.words for r in top.reasons if r.attribute not in filters and not (asked and r.feature == "similarity")
-        ])[: max(1, self.settings.max_reasons)]
+        # "an area you like" is no reason when the user just asked for that area: every candidate has it
+        reasons = self._said(item, words, [(r.feature, r.words) for r in top.reasons if r.attribute not in filters])
         sentence = suggestion_sentence(item.name, item.kind, item.attributes, reasons, item.description)
         return Suggestion(item, top, reasons, sentence, semantic, " ".join(words) or None, filters)
 
