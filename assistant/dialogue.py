@@ -49,6 +49,7 @@ from policies.context import Pending, PolicyConfig, Request, TurnContext, pendin
 from policies.cues import means_nearby, means_there, yes_or_no
 from policies.decisions import (
     ANYTHING_ELSE,
+    CANCEL_BOOKING,
     CONFIRM,
     CONFLICT,
     OFFER,
@@ -315,6 +316,8 @@ class _TurnRun:
             return conflicts.answer(pending, state, request, domain)
         if pending.expects == WHICH_TASK:
             return task_policy.answer_which(pending, state, request, domain)
+        if pending.expects == CANCEL_BOOKING:
+            return task_policy.answer_cancel_booking(pending, state, request, domain)
         if pending.expects == ANYTHING_ELSE and not request.entities:
             reply = yes_or_no(request.intent, request.text)
             if reply == "no":
@@ -652,11 +655,11 @@ class _TurnRun:
             result = runner.run(decision.action, state.to_tracker_json(domain, task.id), self.dm.rasa_domain)
         except ActionError as error:
             logger.warning("%s (task %s)", error, task.id)
-            self.action_failed(task, error)
+            self.action_failed(task, error, decision.cancels)
             return
         except Exception as error:  # a runner bug must not end the conversation
             logger.exception("action '%s' of task %s crashed the runner", decision.action, task.id)
-            self.action_failed(task, ActionFailed(decision.action, CRASHED, str(error)))
+            self.action_failed(task, ActionFailed(decision.action, CRASHED, str(error)), decision.cancels)
             return
         for response in result.responses:
             self.say(self.dm.nlg.render_response(response, state, task.id), task.id)
@@ -674,15 +677,25 @@ class _TurnRun:
                 if event["task_id"] == task.id:
                     set_slots[str(event.get("name"))] = event.get("value")
             self.record(event)
+        if decision.cancels:  # the booking is cancelled: so is the task (its details kept, to book again)
+            if not result.responses:
+                self.apply([Utter("utter_cancel_task", {"task": task_policy.label(domain, task)}, task.id)])
+            self.apply([CancelTask(task.id, "user")])
+            return
         done = domain.tasks[task.type].responses.get("done") if task.type in domain.tasks else None
         if not result.responses and done:
             self.apply([Utter(done, task_id=task.id)])
         self.apply([CompleteTask(task.id, set_slots)])
         self.booked(task)
 
-    def action_failed(self, task: Task, error: ActionError) -> None:
-        """Apologise and keep the task open with everything it had; a yes tries again."""
+    def action_failed(self, task: Task, error: ActionError, cancelling: bool = False) -> None:
+        """Apologise and keep the task open with everything it had; a yes tries again. A booking
+        that could not be cancelled stays as it was (booked)."""
         self.failed = True
+        if cancelling:
+            self.say(BotMessage(text=f"{error.user_message} The booking stands as it was."), task.id,
+                     error=error.reason, action=error.action_name)
+            return
         self.say(BotMessage(text=error.user_message), task.id, RETRY, error=error.reason,
                  action=error.action_name)
         if task.status != ACTIVE or self.state.focus != task.id:

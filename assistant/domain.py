@@ -48,6 +48,8 @@ GENERAL_RESPONSES: dict[str, str] = {
     "expired": "utter_task_expired",
     "cancel": "utter_cancel_task",
     "nothing_to_cancel": "utter_nothing_to_cancel",
+    "cancel_booking": "utter_ask_cancel_booking",
+    "keep_booking": "utter_booking_kept",
     "which_task": "utter_ask_which_task",
     "merged": "utter_task_merged",
     "corrected": "utter_slot_corrected",
@@ -70,7 +72,7 @@ GENERAL_RESPONSES: dict[str, str] = {
 # Placeholders the dialogue manager fills besides slot names; any other is a typo.
 TEMPLATE_VARIABLES = frozenset({
     "task", "question", "current", "later", "options", "slot", "value", "hint", "detail", "fix",
-    "constraint", "item", "reasons", "suggestion", "preference", "profile",
+    "constraint", "item", "reasons", "suggestion", "preference", "profile", "reference",
     "option_1", "option_2", "payload_1", "payload_2",
 })  # fmt: skip
 
@@ -83,7 +85,7 @@ _SLOT_KEYS = ("type", "entity", "kind", "label", "values", "min", "max", "intege
               "hours")
 _TASK_KEYS = (
     "label", "intents", "priority", "required", "optional", "ask", "action", "confirm",
-    "recommend", "taste", "schedule", "responses",
+    "recommend", "taste", "schedule", "responses", "cancel_action",
 )  # fmt: skip
 _VARIATION_KEYS = ("text", "buttons", "image", "custom", "attachment", "channel")
 _SCHEDULE_KEYS = ("day", "time", "place")
@@ -241,6 +243,13 @@ class TaskType:
     ask: Mapping[str, str] = field(default_factory=dict)  # slot -> response asking for it (overrides)
     schedule: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # day/time/place -> slots
     responses: Mapping[str, str] = field(default_factory=dict)  # done/confirm/offer -> response name
+    # the action that cancels a booking this task made (its reference in the <task>-ref slot); None: final
+    cancel_action: str | None = None
+
+    @property
+    def reference_slot(self) -> str:
+        """The slot the booking action sets to the booking's reference."""
+        return f"{self.name}-ref"
 
     @property
     def required_slots(self) -> tuple[str, ...]:
@@ -352,7 +361,8 @@ class Domain:
             "requested_slot",
             {"type": "any", "initial_value": None, "influence_conversation": False, "mappings": [{"type": "custom"}]},
         )
-        actions = list(dict.fromkeys([*self.actions, *(t.action for t in self.tasks.values() if t.action)]))
+        actions = list(dict.fromkeys([*self.actions, *(t.action for t in self.tasks.values() if t.action),
+                                      *(t.cancel_action for t in self.tasks.values() if t.cancel_action)]))
         return {
             "version": "3.1",
             "session_config": dict(self.session_config),
@@ -669,6 +679,10 @@ class _DomainReader:
         schedule = {
             k: tuple(v) if isinstance(v, list) else (str(v),) for k, v in schedule_raw.items() if k in _SCHEDULE_KEYS
         }
+        cancel_action = raw.get("cancel_action")
+        if cancel_action is not None and (not isinstance(cancel_action, str) or not cancel_action.strip()):
+            self.problem(where + ("cancel_action",), f"task '{name}': cancel_action must be an action name")
+            cancel_action = None
         return TaskType(
             name=name,
             label=str(raw.get("label") or name),
@@ -683,6 +697,7 @@ class _DomainReader:
             ask=ask,
             schedule=schedule,
             responses={k: str(v) for k, v in responses.items() if k in TASK_RESPONSE_ROLES},
+            cancel_action=cancel_action.strip() if cancel_action else None,
         )
 
     def task_intents(self, name: str, raw: Any) -> dict[str, str]:

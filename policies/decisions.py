@@ -20,6 +20,7 @@ RETRY = "retry"
 CONFLICT = "conflict"
 WHICH_TASK = "which_task"
 ANYTHING_ELSE = "anything_else"
+CANCEL_BOOKING = "cancel_booking"  # "shall I cancel the booking?" about a task already done
 SUGGESTION = "suggestion"  # a recommendation: accept, reject (with a reason), or "something else"
 
 
@@ -155,10 +156,13 @@ class SayText:
 
 @dataclass(frozen=True)
 class RunAction:
-    """Run the task's fulfilment action; success completes the task, an ActionError leaves it open."""
+    """Run the task's fulfilment action; success completes the task, an ActionError leaves it open.
+    With ``cancels``, the action cancels the task's booking: success cancels the task, and an
+    ActionError leaves the booking as it was."""
 
     task_id: str
     action: str
+    cancels: bool = False
 
 
 @dataclass(frozen=True)

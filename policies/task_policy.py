@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.domain import display_value
-from assistant.state import CANCELLED
+from assistant.state import CANCELLED, COMPLETED
 from assistant.profile.describe import value_words
 from assistant.profile.model import PREFERENCE_ATTRIBUTES, slot_attribute
 from assistant.profile.updates import entity_feeling
 from policies import cues, slot_policy
 from policies.decisions import (
+    CANCEL_BOOKING,
     CONFLICT,
     SUGGESTION,
     WHICH_TASK,
@@ -30,6 +31,7 @@ from policies.decisions import (
     DetectConflict,
     ResolveConflict,
     ResumeTask,
+    RunAction,
     SetSlot,
     StartTask,
     SuspendTask,
@@ -407,16 +409,16 @@ def cancel(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
     """Cancel the task(s) named ("cancel the taxi", "cancel everything"), or the one in focus ("cancel it")."""
     request = step.request
     open_tasks = state.open_tasks()
+    named = _named_types(request, domain)
     if not open_tasks:
-        return [Utter("utter_nothing_to_cancel")]
+        return _cancel_booking(state, domain, named)
     if cues.wants_everything(request.text):
         targets = open_tasks
     else:
-        named = _named_types(request, domain)
         if named:
             targets = [t for t in (state.task_of_type(n) for n in named) if t is not None]
             if not targets:
-                return [Utter("utter_nothing_to_cancel")]
+                return _cancel_booking(state, domain, named)
         elif state.focused_task is not None:
             targets = [state.focused_task]
         elif len(open_tasks) == 1:
@@ -428,6 +430,33 @@ def cancel(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
     for task in targets:
         out += [CancelTask(task.id, "user"), Utter("utter_cancel_task", {"task": label(domain, task)})]
     return out
+
+
+def _cancel_booking(state: DialogueState, domain: Domain, named: list[str]) -> list[Decision]:
+    """ "Cancel the taxi" once it is booked: the latest booking of the named kind (or the latest
+    of all) that can be cancelled is asked about; nothing to cancel otherwise."""
+    for task in reversed(state.tasks):
+        task_type = domain.tasks.get(task.type)
+        if task.status != COMPLETED or task_type is None or not task_type.cancel_action:
+            continue
+        reference = task.slots.get(task_type.reference_slot)
+        if reference and (not named or task.type in named):
+            values = {"task": label(domain, task), "reference": reference}
+            return [Utter("utter_ask_cancel_booking", values, task.id, expects=CANCEL_BOOKING)]
+    return [Utter("utter_nothing_to_cancel")]
+
+
+def answer_cancel_booking(pending: Pending, state: DialogueState, request: Request,
+                          domain: Domain) -> list[Decision] | None:
+    """The reply to "shall I cancel the booking?": yes runs the task's cancel action, no keeps it."""
+    task = state.task(pending.task_id) if pending.task_id else None
+    task_type = domain.tasks.get(task.type) if task is not None else None
+    reply = cues.yes_or_no(request.intent, request.text)
+    if task is None or task_type is None or not task_type.cancel_action or reply is None:
+        return None
+    if reply == "yes":
+        return [RunAction(task.id, task_type.cancel_action, cancels=True)]
+    return [Utter("utter_booking_kept", {"task": label(domain, task)}, task.id)]
 
 
 def answer_which(pending: Pending, state: DialogueState, request: Request, domain: Domain) -> list[Decision] | None:

@@ -159,7 +159,7 @@ def test_the_server_lists_the_default_actions(servers, local):
     listed = httpx.get(f"{servers['default'].url}/actions").json()
     assert sorted(item["name"] for item in listed) == local.action_names() == [
         "action_book_hotel", "action_book_restaurant", "action_book_taxi", "action_book_train",
-        "action_find_attraction", "validate_restaurant_form",
+        "action_cancel_booking", "action_find_attraction", "validate_restaurant_form",
     ]
 
 
@@ -199,6 +199,18 @@ def test_confirmations_say_what_was_booked(local):
     assert texts["action_book_train"].startswith(
         "3 tickets booked on the train from cambridge to ely on Sunday 4 May, arriving by 10:15.")
     assert texts["action_find_attraction"].startswith("I've noted your search for museum in the centre.")
+
+
+def test_a_booking_is_cancelled_by_its_reference_on_both_paths(local, remote):
+    tracker = make_tracker(slots=BOOKINGS["action_book_taxi"] | {"taxi-ref": "BKIL7S66"})
+    in_process = local.run("action_cancel_booking", tracker, DOMAIN)
+    assert in_process == remote.run("action_cancel_booking", tracker, DOMAIN)
+    assert in_process.events == [{"event": "slot", "timestamp": None, "name": "taxi-ref", "value": None}]
+    assert in_process.responses[0]["text"] == "Your taxi booking BKIL7S66 is cancelled."
+    # without a reference there is nothing to cancel: rejected, never a guess
+    error, _ = same_error(lambda: local.run("action_cancel_booking", make_tracker(slots={}), DOMAIN),
+                          lambda: remote.run("action_cancel_booking", make_tracker(slots={}), DOMAIN))
+    assert isinstance(error, ActionRejected)
 
 
 def test_booking_references_are_reproducible_and_per_sender_and_details(local):

@@ -246,6 +246,41 @@ def test_cancelling_one_task_keeps_the_others(chat):
     assert chat(said("cancel it", "cancel_task")) == ["There's nothing in progress to cancel."]
 
 
+def test_a_booking_already_made_is_cancelled_only_when_the_user_says_yes(chat):
+    chat(said(f"a taxi from {ACORN} to the station at 18:00", "book_taxi", taxi_departure=ACORN,
+              taxi_destination="station", taxi_leaveat="18:00"))
+    chat(said("yes", "affirm"))
+    taxi = chat.task("taxi")
+    reference = taxi.slots["taxi-ref"]
+    assert taxi.status == COMPLETED and not chat.state.open_tasks()
+
+    [question] = chat(said("cancel the taxi", "cancel_task"))
+    assert question == f"Your taxi is already booked (reference {reference}). Shall I cancel the booking?"
+    assert chat(said("no", "deny")) == ["OK, your taxi stays booked."]
+    assert taxi.status == COMPLETED and taxi.slots["taxi-ref"] == reference
+
+    chat(said("cancel my taxi booking", "cancel_task"))
+    texts = chat(said("yes", "affirm"))
+    assert texts[0] == f"Your taxi booking {reference} is cancelled."
+    assert taxi.status == CANCELLED and taxi.slots.get("taxi-ref") is None
+    assert chat(said("cancel it", "cancel_task")) == ["There's nothing in progress to cancel."]
+
+
+def test_a_booking_that_cannot_be_cancelled_stands(domain, runner):
+    chat = Chat(dm_for(domain, runner))
+    chat(said(f"a taxi from {ACORN} to the station at 18:00", "book_taxi", taxi_departure=ACORN,
+              taxi_destination="station", taxi_leaveat="18:00"))
+    chat(said("yes", "affirm"))
+    text = DOMAIN_FILE.read_text(encoding="utf-8").replace("cancel_action: action_cancel_booking",
+                                                           "cancel_action: action_always_fails")
+    with InProcessActionRunner("actions_for_tests", timeout=5.0) as failing:
+        chat.dm = dm_for(parse_domain(text, "domain.yml"), failing)  # the booking service is down
+        chat(said("cancel the taxi", "cancel_task"))
+        [reply] = chat(said("yes", "affirm"))
+    assert reply.endswith("The booking stands as it was.")
+    assert chat.task("taxi").status == COMPLETED and chat.task("taxi").slots["taxi-ref"]
+
+
 def test_booking_time_colliding_with_another_task_is_flagged_and_fixed(chat):
     book_table(chat, "19:00")
     texts = chat(said("I also need a train from Cambridge to London on friday leaving at 18:45 for 2 people",

@@ -286,6 +286,22 @@ def test_cancel_names_the_task_or_means_the_focused_one(domain):
     assert {d.task_id for d in of(CancelTask, everything)} == {"hotel-1", "taxi-1"}
 
 
+def test_cancel_after_the_booking_asks_about_the_booking(domain):
+    booked = [task("taxi-1", "taxi", 30, taxi_destination="station", taxi_ref="BKIL7S66"),
+              ev.task_completed("taxi-1", {}, timestamp=1.0)]
+    noted = [task("attraction-1", "attraction", 5, attraction_ref="NOTE1234"),
+             ev.task_completed("attraction-1", {}, timestamp=1.0)]
+    [ask] = task_policy.cancel(step_for(said("cancel the taxi", "cancel_task"), state_of(*booked), domain),
+                               state_of(*booked), domain)
+    assert ask.response == "utter_ask_cancel_booking" and ask.expects == "cancel_booking"
+    assert ask.values == {"task": "taxi", "reference": "BKIL7S66"} and ask.task_id == "taxi-1"
+    # a noted search has nothing to cancel, nor has a train that was never booked
+    for events, text in ((noted, "cancel it"), (booked, "cancel the train")):
+        [reply] = task_policy.cancel(step_for(said(text, "cancel_task"), state_of(*events), domain),
+                                     state_of(*events), domain)
+        assert reply.response == "utter_nothing_to_cancel"
+
+
 def test_cancel_without_focus_asks_which(domain):
     state = state_of(task("hotel-1", "hotel", 30, focus=False), task("taxi-1", "taxi", 50, focus=False))
     [ask] = task_policy.cancel(step_for(said("cancel it", "cancel_task"), state, domain), state, domain)

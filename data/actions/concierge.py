@@ -230,6 +230,24 @@ class FindAttraction(BookingAction):
         return f"I've noted your search for {what}{where}. Reference: {reference}."
 
 
+class CancelBooking(Action):
+    """Cancels the booking whose reference the task's ``<task>-ref`` slot holds (the dialogue manager
+    passes the slots of the task being cancelled) and clears that slot."""
+
+    def name(self) -> str:
+        return "action_cancel_booking"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        references = {slot: value for slot, value in tracker.slots.items()
+                      if slot.endswith("-ref") and as_text(value)}
+        if len(references) != 1:
+            raise ActionExecutionRejection(self.name(), "no single booking reference among the slots")
+        [(slot, reference)] = references.items()
+        task = slot[: -len("-ref")]
+        dispatcher.utter_message(text=f"Your {task} booking {reference} is cancelled.")
+        return [SlotSet(slot, None)]
+
+
 class ValidateRestaurantForm(FormValidationAction):
     """Validates the restaurant form's slots as the user gives them, asking again for a bad value.
 
