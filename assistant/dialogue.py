@@ -509,8 +509,10 @@ class _TurnRun:
                     return shown.get("query"), []
             elif kind == ev.USER:
                 found = self.request_for(task.type, Parse.from_dict(event.get("parse_data") or {}))
-                if found is not None or started:
-                    return found or (None, [])  # the message that started the task is the last to read
+                if found is not None and descriptive_words(*found):
+                    return found  # "somewhere romantic", not "for 3 nights"
+                if started:
+                    return None, []  # the message that started the task is the last to read
             elif kind == ev.TASK_STARTED and event.get("task_id") == task.id:
                 started = True
         return None, []

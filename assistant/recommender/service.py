@@ -39,6 +39,7 @@ nearby town city there here good nice what which where how one else another othe
 just really very then now tonight today tomorrow know tell show help hi hello hey thanks thank yes no ok
 okay sure that this those these them they of from by up out too some
 sightseeing sights sight things thing explore visiting seeing doing worth
+night nights day days week weeks people person persons guest guests ticket tickets star stars party
 """.split())
 _WORD = re.compile(r"[a-z][a-z'\-]*")
 _NAME_WORD = re.compile(r"\w+")
