@@ -496,26 +496,26 @@ class _TurnRun:
         """The user's own words about this task (and where in them the entities are): this turn's
         request for it, else the words of the last suggestion, else the request that asked for it
         before a question came between ("somewhere romantic tonight", then "surprise me")."""
-        if self.parse is not None:
-            found = self.request_for(task.type, self.parse)
-            if found is not None:
-                return found
+        current = self.request_for(task.type, self.parse) if self.parse is not None else None
+        if current is not None and descriptive_words(*current):
+            return current
+        fallback = current or (None, [])  # this turn's words, though they describe nothing ("a taxi there")
         started = False
         for event in reversed(self.state.events):
             kind = event.get("event")
             if kind == ev.BOT:
                 shown = (event.get("metadata") or {}).get("recommendation")
                 if shown and shown.get("task_id") == task.id:
-                    return shown.get("query"), []
+                    return (shown.get("query"), []) if shown.get("query") else fallback
             elif kind == ev.USER:
                 found = self.request_for(task.type, Parse.from_dict(event.get("parse_data") or {}))
                 if found is not None and descriptive_words(*found):
                     return found  # "somewhere romantic", not "for 3 nights"
                 if started:
-                    return None, []  # the message that started the task is the last to read
+                    break  # the message that started the task is the last to read
             elif kind == ev.TASK_STARTED and event.get("task_id") == task.id:
                 started = True
-        return None, []
+        return fallback
 
     def request_for(self, task_type: str, parse: Parse) -> tuple[str, list[tuple[int, int]]] | None:
         for request in Request.from_parse(parse):
