@@ -201,6 +201,8 @@ class _TurnRun:
     def read_hours(self, decision: SetSlot | StartTask) -> SetSlot | StartTask:
         """Bare hours this message gave ("a taxi at 7") as their slots mean them (policies/clock_time.py)."""
         slots = decision.slots if isinstance(decision, StartTask) else {decision.name: decision.value}
+        if not any(name in self.domain.slots and self.domain.slots[name].hours for name in slots):
+            return decision  # most slots have no hours rule: nothing to read, no day to look up
         today = self.on_today(decision)
         read = {name: self.read_hour(name, value, today) for name, value in slots.items()}
         if read == dict(slots):
@@ -448,7 +450,7 @@ class _TurnRun:
         defaults = self.user.profile.defaults_for(task.type, self.dm.clock())
         # where the user stays steers suggestions ("near your hotel"), and is a filter only when the
         # request says so ("what can I eat nearby?")
-        if task_type.recommend and not means_nearby(self.query_for(task)[0] or ""):
+        if task_type.recommend and not means_nearby(self.said_now(task)):
             defaults = {s: v for s, v in defaults.items() if not s.endswith("-area")}
         return [SetSlot(slot, value, task_id) for slot, value in defaults.items()
                 if slot in task_type.slot_names and task.slots.get(slot) is None]
@@ -458,7 +460,7 @@ class _TurnRun:
         task's place, when it is one: a venue of the new task's kind for its name (a restaurant for a
         table), any venue for a local ride's destination (a journey with a day goes to another town)."""
         task = self.state.task(task_id)
-        if task is None or not means_there(self.query_for(task)[0] or ""):
+        if task is None or not means_there(self.said_now(task)):
             return []
         task_type = self.domain.tasks[task.type]
         slot = next((s for s in task_type.schedule.get("place", ()) if task.slots.get(s) is None), None)
@@ -501,12 +503,17 @@ class _TurnRun:
             return current
         fallback = current or (None, [])  # this turn's words, though they describe nothing ("a taxi there")
         started = False
+        skip_current = self.parse is not None  # this turn's user event: read just above
         for event in reversed(self.state.events):
             kind = event.get("event")
             if kind == ev.BOT:
                 shown = (event.get("metadata") or {}).get("recommendation")
                 if shown and shown.get("task_id") == task.id:
                     return (shown.get("query"), []) if shown.get("query") else fallback
+            elif kind == ev.USER and skip_current:
+                skip_current = False
+                if started:
+                    break
             elif kind == ev.USER:
                 found = self.request_for(task.type, Parse.from_dict(event.get("parse_data") or {}))
                 if found is not None and descriptive_words(*found):
@@ -516,6 +523,11 @@ class _TurnRun:
             elif kind == ev.TASK_STARTED and event.get("task_id") == task.id:
                 started = True
         return fallback
+
+    def said_now(self, task: Task) -> str:
+        """This message's words for the task ("what can I eat nearby?"), or "" when it says none."""
+        current = self.request_for(task.type, self.parse) if self.parse is not None else None
+        return current[0] if current is not None else ""
 
     def request_for(self, task_type: str, parse: Parse) -> tuple[str, list[tuple[int, int]]] | None:
         for request in Request.from_parse(parse):
