@@ -20,7 +20,7 @@ def nlu_files(data_dir: Path) -> list[Path]:
 def model_dir_for(data_dir: Path) -> Path:
     files = nlu_files(data_dir)
     config = load_config(data_dir)
-    return cache_dir() / "models" / f"nlu-{content_key(files, config.to_dict())}"
+    return cache_dir() / "models" / f"nlu-{content_key(files, config.changed())}"
 
 
 def load_config(data_dir: Path):

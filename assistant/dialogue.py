@@ -44,7 +44,7 @@ from assistant.profile.updates import (
 )
 from assistant.recommender.service import descriptive_words
 from assistant.state import ACTIVE
-from policies import clock_time, conflicts, fallback, recommend_policy, slot_policy, task_policy
+from policies import clock_time, conflicts, fallback, landmarks, recommend_policy, slot_policy, task_policy
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
 from policies.cues import means_nearby, means_there, yes_or_no
 from policies.decisions import (
@@ -268,7 +268,8 @@ class _TurnRun:
             message_id: str | None) -> None:
         recommender = self.dm.recommender
         ctx = TurnContext(self.dm.config, datetime.fromtimestamp(self.dm.clock()), pending_question(self.state),
-                          diet_clash=recommender.diet_clash if recommender is not None else None)
+                          diet_clash=recommender.diet_clash if recommender is not None else None,
+                          landmark_area=recommender.landmark_area if recommender is not None else None)
         self.parse = parse
         self.pending = ctx.pending
         self.record(ev.user(parse.text, parse, input_channel, metadata, message_id, timestamp=self.dm.clock()))
@@ -285,7 +286,9 @@ class _TurnRun:
             self.apply(conflicts.recheck(self.state, self.domain, ctx))
             return
         # "7" answering "at what time?" is the time, not 7 people
-        requests = [slot_policy.bare_number_as_asked_time(r, self.state, self.domain)
+        # "near the station": the station's area
+        requests = [slot_policy.bare_number_as_asked_time(landmarks.areas_from_places(r, self.domain, ctx.landmark_area),
+                                                          self.state, self.domain)
                     for r in Request.from_parse(parse)]
         self.requests = requests
         self.learn_from(requests)

@@ -61,9 +61,18 @@ class BotMessage:
             buttons=[{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
                      for b in message.get("buttons") or [] if isinstance(b, Mapping)],
             image=message.get("image"),
-            custom=message.get("custom") if message.get("custom") is not None else message.get("json_message"),
+            custom=_custom(message),
             attachment=message.get("attachment"),
         )
+
+
+def _custom(message: Mapping[str, Any]) -> Any:
+    """The custom JSON of a rasa-sdk message; rasa-sdk sends ``"custom": {}`` for none, which is none."""
+    for key in ("custom", "json_message"):
+        value = message.get(key)
+        if value is not None and value != {}:
+            return value
+    return None
 
 
 def inline_sentence(text: str | None) -> str | None:

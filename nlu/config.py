@@ -40,6 +40,9 @@ class NluConfig:
     epochs: int = 5
     batch_size: int = 32
     encoder_lr: float = 1e-4
+    # layer-wise learning-rate decay: layer k of L (1 = lowest) learns at encoder_lr * decay**(L - k),
+    # the embeddings at decay**L; lower layers hold general language and move less
+    layer_lr_decay: float = 1.0
     head_lr: float = 2e-3
     weight_decay: float = 0.01
     warmup_ratio: float = 0.06
@@ -65,6 +68,8 @@ class NluConfig:
             problems.append("loss_weighting must be 'fixed' or 'uncertainty'")
         if self.epochs < 1 or self.batch_size < 1 or self.max_length < 8:
             problems.append("epochs and batch_size must be >= 1 and max_length >= 8")
+        if not 0 < self.layer_lr_decay <= 1:
+            problems.append("layer_lr_decay must be in (0, 1]")
         if not 0 <= self.dropout < 1:
             problems.append("dropout must be in [0, 1)")
         if problems:
@@ -73,6 +78,12 @@ class NluConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def changed(self) -> dict[str, Any]:
+        """The settings that differ from the defaults: what identifies a trained model, so that a
+        new setting, added with a default that trains as before, does not make cached models stale."""
+        default = NluConfig()
+        return {k: v for k, v in self.to_dict().items() if getattr(default, k) != v}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any], where: str = "config") -> "NluConfig":

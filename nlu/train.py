@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import random
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,20 +149,7 @@ def train(
 
     if config.freeze_embeddings:
         model.encoder.get_input_embeddings().weight.requires_grad = config.fgm_epsilon > 0
-    head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
-    encoder_params = [
-        p
-        for n, p in model.named_parameters()
-        if n.startswith("encoder.") and p.requires_grad
-        and not (config.freeze_embeddings and p is model.encoder.get_input_embeddings().weight)
-    ]
-    optimizer = torch.optim.AdamW(
-        [
-            {"params": encoder_params, "lr": config.encoder_lr},
-            {"params": head_params, "lr": config.head_lr},
-        ],
-        weight_decay=config.weight_decay,
-    )
+    optimizer = torch.optim.AdamW(_parameter_groups(model, config), weight_decay=config.weight_decay)
     rng = random.Random(config.seed)
     steps_per_epoch = math.ceil(len(examples) / config.batch_size)
     total = steps_per_epoch * config.epochs
@@ -278,6 +266,32 @@ def train(
         log(f"could not draw the training curve: {exc}")
     params = sum(p.numel() for p in model.parameters())
     return TrainResult(out_dir, best_epoch, history, best_dev, seconds, len(examples), params)
+
+
+def _parameter_groups(model: JointModel, config: NluConfig) -> list[dict[str, Any]]:
+    """The heads at head_lr; the encoder at encoder_lr, decayed layer by layer downwards (layer_lr_decay)."""
+    frozen = model.encoder.get_input_embeddings().weight if config.freeze_embeddings else None
+    layers = int(getattr(model.encoder.config, "num_hidden_layers", 0))
+    groups: dict[float, list[torch.nn.Parameter]] = {}
+    heads: list[torch.nn.Parameter] = []
+    for name, param in model.named_parameters():
+        if not name.startswith("encoder."):
+            heads.append(param)
+            continue
+        if not param.requires_grad or param is frozen:
+            continue
+        match = re.search(r"\.layer\.(\d+)\.", name)
+        if match:
+            depth = layers - int(match.group(1))  # the top layer is 1 below the output
+        elif ".embeddings." in name or name.startswith("encoder.embeddings"):
+            depth = layers + 1
+        else:
+            depth = 0  # pooler and anything above the layers
+        lr = config.encoder_lr * config.layer_lr_decay ** max(0, depth - 1)
+        groups.setdefault(lr, []).append(param)
+    return [{"params": params, "lr": lr} for lr, params in sorted(groups.items(), reverse=True)] + [
+        {"params": heads, "lr": config.head_lr}
+    ]
 
 
 def _gazetteer_features(data: TrainingData, examples: list[Example], labels: LabelSpace, tag_index: dict[str, int],

@@ -66,6 +66,8 @@ class TurnContext:
     pending: Pending | None = None
     # (kind, name, diet) -> True when the catalogue says the place of that name cannot serve the diet
     diet_clash: Callable[[str, Any, str], bool] | None = None
+    # a place's name ("the station") -> the area it is in, when the catalogue knows it
+    landmark_area: Callable[[str], str | None] | None = None
 
 
 @dataclass(frozen=True)

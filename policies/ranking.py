@@ -408,7 +408,9 @@ def _words(feature: str, driver: _Driver | None, experienced: frozenset[tuple[st
     if driver is None:
         return feature.replace("_", " ")
     if feature == "near_stay":
-        return f"it's in the {driver.value}, near your hotel"
+        if ("stay", attribute_value(driver.value)) in experienced:
+            return f"it's in the {driver.value}, near your hotel"
+        return f"it's in the {driver.value}, where you're staying"
     if feature == "pref_food":
         # "before" only where the user took such a place; a stated or asked-for taste is no past
         if (driver.attribute, attribute_value(driver.value)) in experienced:
@@ -499,8 +501,11 @@ def rank(candidates: Iterable[Any], profile: UserProfile, state: BanditState, *,
     alpha = exploration(state, settings)
     rejected = turned_down(profile, now, settings)
     waived = waived_diets(profile, required)
-    experienced = frozenset(pair for taken in map(Candidate.of, tried)
-                            for pair in item_pairs(taken.attributes, taken.kind))
+    taken = [Candidate.of(item) for item in tried]
+    experienced = frozenset(pair for item in taken for pair in item_pairs(item.attributes, item.kind))
+    # ("stay", area): a hotel the user took there; before one is chosen the area is only where they want to stay
+    experienced |= {("stay", area) for item in taken if item.kind == "hotel"
+                    for area in item_values(item.attributes, "area")}
     ranked: list[Ranked] = []
     excluded: list[Excluded] = []
     done: set[str] = set()

@@ -26,6 +26,7 @@ from assistant.actions import (
     RemoteActionRunner,
     make_action_runner,
 )
+from assistant.nlg import BotMessage
 
 TIMEOUT_S = 0.5
 
@@ -199,6 +200,16 @@ def test_confirmations_say_what_was_booked(local):
     assert texts["action_book_train"].startswith(
         "3 tickets booked on the train from cambridge to ely on Sunday 4 May, arriving by 10:15.")
     assert texts["action_find_attraction"].startswith("I've noted your search for museum in the centre.")
+
+
+def test_an_action_message_without_custom_json_goes_out_without_it(local, remote):
+    tracker = make_tracker(slots=BOOKINGS["action_book_taxi"])
+    for runner in (local, remote):
+        [raw] = runner.run("action_book_taxi", tracker, DOMAIN).responses
+        assert raw["custom"] == {}  # what rasa-sdk sends for "none"
+        assert set(BotMessage.from_rasa(raw).to_rasa("u")) == {"recipient_id", "text"}
+    assert BotMessage.from_rasa({"text": "x", "custom": {"map": [1]}}).custom == {"map": [1]}
+    assert BotMessage.from_rasa({"text": "x", "json_message": {"a": 1}}).custom == {"a": 1}
 
 
 def test_a_booking_is_cancelled_by_its_reference_on_both_paths(local, remote):

@@ -73,6 +73,35 @@ def test_config_rejects_unknown_and_bad_settings(tmp_path):
         NluConfig(loss_weighting="sometimes").validate()
     path.write_text("nlu:\n  epochs: 3\n")
     assert NluConfig.from_file(path).epochs == 3
+    with pytest.raises(NluError, match="layer_lr_decay"):
+        NluConfig(layer_lr_decay=0).validate()
+
+
+def test_a_model_is_identified_by_the_settings_that_differ_from_the_defaults():
+    assert NluConfig().changed() == {}
+    assert NluConfig(epochs=3, layer_lr_decay=0.9).changed() == {"epochs": 3, "layer_lr_decay": 0.9}
+
+
+def test_layer_wise_learning_rates_fall_from_the_top_layer_down():
+    from nlu.encoder import load_pretrained
+    from nlu.model import JointModel
+    from nlu.train import _parameter_groups
+
+    encoder, _ = load_pretrained("default")  # the encoder as training sees it
+    encoder.get_input_embeddings().weight.requires_grad = False
+    layers = encoder.config.num_hidden_layers
+    model = JointModel(encoder, 3, ["O", "B-x", "I-x"], NluConfig(layer_lr_decay=0.5))
+    groups = _parameter_groups(model, model.config)
+    lr_of = {id(p): g["lr"] for g in groups for p in g["params"]}
+    named = dict(model.named_parameters())
+    top, bottom = f"encoder.encoder.layer.{layers - 1}.", "encoder.encoder.layer.0."
+    assert {lr_of[id(p)] for n, p in named.items() if n.startswith(top)} == {1e-4}
+    [lowest] = {lr_of[id(p)] for n, p in named.items() if n.startswith(bottom)}
+    assert lowest == pytest.approx(1e-4 * 0.5 ** (layers - 1))
+    assert lr_of[id(named["intent_head.weight"])] == model.config.head_lr
+    assert id(named["encoder.embeddings.word_embeddings.weight"]) not in lr_of  # frozen
+    flat = _parameter_groups(model, NluConfig())
+    assert [g["lr"] for g in flat] == [1e-4, NluConfig().head_lr]
 
 
 def test_schedule_warms_up_then_decays_and_replans_without_a_jump():

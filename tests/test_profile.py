@@ -251,9 +251,13 @@ def test_a_booked_hotel_sets_the_shared_area_and_ranking_favours_places_near_it(
     assert p.fact("area").value == "north"
     near = {"id": "a", "kind": "restaurant", "name": "Near", "attributes": {"food": "thai", "area": "north"}}
     far = {"id": "b", "kind": "restaurant", "name": "Far", "attributes": {"food": "thai", "area": "south"}}
-    top = ranking.rank([far, near], p, ranking.initial_state(), now=T0 + 60).top
+    top = ranking.rank([far, near], p, ranking.initial_state(), now=T0 + 60, tried=[LODGE]).top
     assert top.candidate.id == "a"
     assert any(r.words == "it's in the north, near your hotel" for r in top.reasons)
+    # only the area asked for, no hotel taken there: no hotel to be near yet
+    asked, _ = apply_entities(empty(), "hotel", {"hotel-area": "north"}, T0)
+    top = ranking.rank([far, near], asked, ranking.initial_state(), now=T0 + 60).top
+    assert any(r.words == "it's in the north, where you're staying" for r in top.reasons)
 
 
 def test_taxi_and_train_values_say_nothing_about_taste():

@@ -70,6 +70,8 @@ PARSES = ScriptedParser(
     said("hang on, get me a taxi to the station", "book_taxi", taxi_destination="station"),
     said("from the hotel", "inform", taxi_departure="hotel"),
     said("at 5pm", "inform", taxi_leaveat=("17:00", "5pm")),
+    said("I need a hotel near the station", "find_hotel", hotel_area=("the station", "the station")),
+    said("a restaurant near the zoo", "find_restaurant", restaurant_area=("the zoo", "the zoo")),
 )
 
 
@@ -454,3 +456,12 @@ def test_surprise_me_leaves_the_choice_to_the_ranking_and_is_not_asked_again(dom
     assert later("I'd like a restaurant").startswith("How about")
     # a request that says what matters ("cheap") is served at once, even to a new user
     assert Talk(assistant, "new-1", "new")("find me a cheap restaurant in the east").startswith("How about")
+
+
+def test_a_place_named_for_an_area_is_the_area_it_is_in(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "lou")
+    reply = talk("I need a hotel near the station")  # Station Approach is in the south
+    assert talk.task("hotel").slots["hotel-area"] == "south"
+    assert talk.last["attributes"]["area"] == "south" and "in the south" in reply
+    reply = talk("a restaurant near the zoo")  # no such place: asked again, as any unknown area
+    assert "the zoo" in reply and "Please choose" in reply and talk.task("restaurant").slots.get("restaurant-area") is None

@@ -26,6 +26,7 @@ from assistant.recommender.catalogue import NO_CONSTRAINT, Catalogue, CatalogueI
 from assistant.recommender.words import suggestion_sentence
 from policies import ranking
 from policies.bandit import BanditState
+from policies.landmarks import Landmarks, Place
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,7 @@ class Recommender:
         self._embeddings_dir = Path(embeddings_dir) if embeddings_dir else None
         self.semantic_k = semantic_k
         self._feature_words: dict[str, list[str]] = {}
+        self._landmarks: Landmarks | None = None
 
     @classmethod
     def from_folder(cls, paths: str | Path | Iterable[str | Path], kinds: Iterable[str] | None = None,
@@ -171,6 +173,15 @@ class Recommender:
             return exact
         loose = _name_key(wanted)
         return next((it for it in items if loose and _name_key(it.name) == loose), None)
+
+    def landmark_area(self, phrase: str) -> str | None:
+        """The area of a place the user names instead of an area ("near the station"), or None."""
+        if self._landmarks is None:
+            self._landmarks = Landmarks(
+                Place(item.name, str(item.attributes.get("area") or ""), str(item.attributes.get("street") or ""),
+                      str(item.attributes.get("near") or ""))
+                for item in self.catalogue if isinstance(item.attributes.get("area"), str))
+        return self._landmarks.area_of(phrase)
 
     def diet_clash(self, kind: str, name: Any, diet: str) -> bool:
         """Whether the place of ``kind`` called ``name`` cannot serve someone on ``diet`` (a vegetarian

@@ -1,0 +1,99 @@
+"""Places as areas: "a hotel near the station" is a hotel in the area the station is in.
+
+Pure look-up over the catalogue's places (their names, streets and the landmarks they are near);
+the catalogue itself is read by the recommender (assistant/recommender/service.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from policies.index import index
+
+if TYPE_CHECKING:
+    from assistant.domain import Domain
+    from policies.context import Request
+
+_LEAD = re.compile(r"^(?:(?:near|by|close to|next to|around|opposite|beside|behind|at|in)\s+)?(?:the\s+)?")
+_WORD = re.compile(r"[a-z0-9]+")
+# words that name no particular place: "near the big street" must not pick a street
+_VAGUE = frozenset({"the", "a", "an", "of", "and", "s", "st", "street", "road", "lane", "big", "old", "new",
+                    "place", "one", "area", "side", "part", "town", "city", "my", "our", "your"})
+
+
+def phrase_key(text: str) -> str:
+    """ "near the Old Bridge" -> "old bridge"; "Saint Aldric's Church" -> "saint aldric church"."""
+    text = re.sub(r"['’]s\b", "", str(text).strip().lower())
+    text = _LEAD.sub("", text)
+    return " ".join(_WORD.findall(text))
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    area: str
+    street: str = ""
+    near: str = ""  # a landmark the place is near (an attraction's name)
+
+
+class Landmarks:
+    """Which area a place named by the user is in: a place's name first ("the Old Bridge"), else the
+    places whose name or street holds all the words ("the station": Station Approach), when they
+    are all in one area. Ambiguous or unknown: None (the caller asks, as for any unknown area)."""
+
+    def __init__(self, places: Iterable[Place]) -> None:
+        self._exact: dict[str, set[str]] = {}
+        self._named: list[tuple[frozenset[str], str]] = []
+        for place in places:
+            if not place.area:
+                continue
+            for text in (place.name, place.near):
+                key = phrase_key(text)
+                if key:
+                    self._exact.setdefault(key, set()).add(place.area)
+            for text in (place.name, re.sub(r"^\d+\w?\s+", "", place.street)):
+                words = frozenset(_WORD.findall(phrase_key(text)))
+                if words:
+                    self._named.append((words, place.area))
+
+    def area_of(self, phrase: str) -> str | None:
+        key = phrase_key(phrase)
+        if not key:
+            return None
+        exact = self._exact.get(key)
+        if exact:
+            return next(iter(exact)) if len(exact) == 1 else None
+        words = [w for w in _WORD.findall(key) if w not in _VAGUE]
+        # all the words, else the last one, the head of an English compound ("the train station")
+        for wanted in (frozenset(words), frozenset(words[-1:])):
+            areas = {area for named, area in self._named if wanted and wanted <= named}
+            if areas:
+                return next(iter(areas)) if len(areas) == 1 else None
+        return None
+
+
+def areas_from_places(request: Request, domain: Domain, area_of: Callable[[str], str | None] | None) -> Request:
+    """The request with each area the user gave as a place ("near the station") replaced by that
+    place's area; a value that is an area already, or names another task ("near the hotel",
+    slot_policy.referenced_area), is left as it is."""
+    if area_of is None or not request.entities:
+        return request
+    idx = index(domain)
+    changed = False
+    entities = []
+    for entity in request.entities:
+        spec = domain.slots.get(idx.entity_slot.get(entity.entity, ""))
+        if spec is not None and spec.kind == "area" and isinstance(entity.value, str) \
+                and spec.validate(entity.value)[1] is not None and phrase_key(entity.value) not in _task_words(domain):
+            area = area_of(entity.value)
+            if area is not None and spec.validate(area)[1] is None:
+                entity = replace(entity, value=area)
+                changed = True
+        entities.append(entity)
+    return replace(request, entities=tuple(entities)) if changed else request
+
+
+def _task_words(domain: Domain) -> set[str]:
+    return {w for t in domain.tasks.values() for w in (t.name, t.recommend) if w}

@@ -1,0 +1,72 @@
+"""A place named instead of an area ("a hotel near the station") is the area that place is in."""
+
+from pathlib import Path
+
+import pytest
+
+from assistant.domain import load_domain
+from nlu.types import ParsedEntity
+from policies.context import Request
+from policies.landmarks import Landmarks, Place, areas_from_places, phrase_key
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+PLACES = Landmarks([
+    Place("Saint Aldric's Church", "centre", "Market Place"),
+    Place("Nata and Co", "centre", "7 Market Place", near="Saint Aldric's Church"),
+    Place("Croque Corner", "south", "3 Station Approach", near="Neon Arcade Club"),
+    Place("Railway Arms Guesthouse", "south", "14 Station Approach"),
+    Place("Whitcombe Abbey", "north", "Abbey Fields Road"),
+    Place("Lemon Grove Kitchen", "centre", "26 Abbey Street"),
+    Place("The Old Bridge", "centre", "Bridge Street"),
+    Place("No Area", "", "1 Nowhere Road"),
+])
+
+
+def test_phrases_are_keyed_without_prepositions_articles_or_possessives():
+    assert phrase_key("near the Old Bridge") == "old bridge"
+    assert phrase_key("  Saint Aldric's Church ") == "saint aldric church"
+    assert phrase_key("close to the station") == "station"
+    assert phrase_key("") == ""
+
+
+@pytest.mark.parametrize("phrase,area", [
+    ("Saint Aldric's Church", "centre"),        # a place's own name
+    ("near the church", "centre"),              # a word of one place's name
+    ("Neon Arcade Club", "south"),              # a landmark a place is near
+    ("the station", "south"),                   # a street: Station Approach
+    ("the train station", "south"),             # the head of a compound when all words do not match
+    ("the old bridge", "centre"),
+    ("the abbey", None),                        # Whitcombe Abbey (north) and Abbey Street (centre): ambiguous
+    ("the old street", None),                   # only vague words
+    ("the moon", None),                         # unknown
+    ("", None),
+])
+def test_a_place_gives_its_area_only_when_it_is_in_one(phrase, area):
+    assert PLACES.area_of(phrase) == area
+
+
+@pytest.fixture(scope="module")
+def domain():
+    return load_domain(DATA / "domain.yml")
+
+
+def _request(*entities):
+    return Request("a hotel near the station", "find_hotel", 0.9,
+                   tuple(ParsedEntity(e, v, 0, len(v), 0.9, "test", v) for e, v in entities))
+
+
+def test_an_area_given_as_a_place_becomes_the_places_area(domain):
+    request = _request(("hotel-area", "the station"), ("hotel-pricerange", "cheap"))
+    out = areas_from_places(request, domain, PLACES.area_of)
+    assert [(e.entity, e.value) for e in out.entities] == [("hotel-area", "south"), ("hotel-pricerange", "cheap")]
+    assert out.entities[0].text == "the station"  # what the user said is kept
+
+
+def test_areas_other_tasks_and_unknown_places_are_left_as_they_are(domain):
+    for value in ("north", "the hotel", "the moon"):
+        request = _request(("restaurant-area", value))
+        assert areas_from_places(request, domain, PLACES.area_of) is request
+    request = _request(("hotel-name", "the station"))  # not an area slot
+    assert areas_from_places(request, domain, PLACES.area_of) is request
+    assert areas_from_places(_request(("hotel-area", "the station")), domain, None).entities[0].value == "the station"
