@@ -459,8 +459,8 @@ class _TurnRun:
                 if slot in task_type.slot_names and task.slots.get(slot) is None]
 
     def place_there(self, task_id: str) -> list[Decision]:
-        """ "Book a table there", "a taxi there": the place of the latest other task fills the new
-        task's place, when it is one: a venue of the new task's kind for its name (a restaurant for a
+        """ "Book a table there", "a taxi there": the place of the latest other task (or the place it
+        just suggested, still unanswered) fills the new task's place, when it is one: a venue of the new task's kind for its name (a restaurant for a
         table), any venue for a local ride's destination (a journey with a day goes to another town)."""
         task = self.state.task(task_id)
         if task is None or not means_there(self.said_now(task)):
@@ -475,7 +475,12 @@ class _TurnRun:
         recommender = self.dm.recommender
         for other in reversed(self.state.tasks):
             other_type = self.domain.tasks.get(other.type)
-            place = other_type.schedule_value("place", other.slots) if other_type and other.id != task.id else None
+            if other_type is None or other.id == task.id:
+                continue
+            place = other_type.schedule_value("place", other.slots)
+            if place is None and other.is_open:
+                shown = self.unanswered_suggestion(other)  # "how about X?" "how do I get there?"
+                place = shown.get("name") if shown else None
             if place is None:
                 continue
             if spec.kind == "name":

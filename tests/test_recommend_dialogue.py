@@ -72,6 +72,7 @@ PARSES = ScriptedParser(
     said("at 5pm", "inform", taxi_leaveat=("17:00", "5pm")),
     said("I need a hotel near the station", "find_hotel", hotel_area=("the station", "the station")),
     said("a restaurant near the zoo", "find_restaurant", restaurant_area=("the zoo", "the zoo")),
+    said("how do I get there?", "book_taxi"),
 )
 
 
@@ -305,6 +306,15 @@ def test_a_suggestion_for_sightseeing_accepted_runs_its_action(domain, runner, r
     talk("sounds good")
     attraction = talk.task("attraction")
     assert attraction.status == COMPLETED and attraction.slots["attraction-name"] == item["name"]
+
+
+def test_how_do_i_get_there_is_a_taxi_to_the_place_just_suggested(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "max")
+    talk("can you suggest a museum")
+    museum = talk.last["name"]
+    talk("how do I get there?")
+    assert talk.task("taxi").slots["taxi-destination"] == museum
+    assert talk.task("attraction").status == "suspended"  # its suggestion still waits for an answer
 
 
 def test_the_users_own_words_pick_the_candidates(domain, runner, recommender, db):
