@@ -285,11 +285,10 @@ class _TurnRun:
                 self.apply(slot_policy.reask(self.state, self.domain))
             self.apply(conflicts.recheck(self.state, self.domain, ctx))
             return
-        # "7" answering "at what time?" is the time, not 7 people
         # "near the station": the station's area
-        requests = [slot_policy.bare_number_as_asked_time(landmarks.areas_from_places(r, self.domain, ctx.landmark_area),
-                                                          self.state, self.domain)
-                    for r in Request.from_parse(parse)]
+        requests = [landmarks.areas_from_places(r, self.domain, ctx.landmark_area) for r in Request.from_parse(parse)]
+        # "7" answering "at what time?" is the time, not 7 people
+        requests = [slot_policy.bare_number_as_asked_time(r, self.state, self.domain) for r in requests]
         self.requests = requests
         self.learn_from(requests)
         if ctx.pending is not None and requests:
@@ -460,8 +459,9 @@ class _TurnRun:
 
     def place_there(self, task_id: str) -> list[Decision]:
         """ "Book a table there", "a taxi there": the place of the latest other task (or the place it
-        just suggested, still unanswered) fills the new task's place, when it is one: a venue of the new task's kind for its name (a restaurant for a
-        table), any venue for a local ride's destination (a journey with a day goes to another town)."""
+        just suggested, still unanswered) fills the new task's place, when it is one: a venue of the
+        new task's kind for its name (a restaurant for a table), any venue for a local ride's
+        destination (a journey with a day goes to another town)."""
         task = self.state.task(task_id)
         if task is None or not means_there(self.said_now(task)):
             return []
