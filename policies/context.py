@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 
 from assistant import events as ev
@@ -67,7 +67,7 @@ class TurnContext:
     # (kind, name, diet) -> True when the catalogue says the place of that name cannot serve the diet
     diet_clash: Callable[[str, Any, str], bool] | None = None
     # a place's name ("the station") -> the area it is in, when the catalogue knows it
-    landmark_area: Callable[[str], str | None] | None = None
+    landmark_area: Callable[[str, Iterable[str]], str | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,9 @@ class Landmarks:
                 if words:
                     self._named.append((words, place.area))
 
-    def area_of(self, phrase: str) -> str | None:
+    def area_of(self, phrase: str, area_words: Iterable[str] = ()) -> str | None:
+        """``area_words`` (the areas' own names): a phrase that holds one ("city centre") is a way of
+        saying that area, not a place; only a place's whole name ("Westbury Sports Centre") is."""
         key = phrase_key(phrase)
         if not key:
             return None
@@ -66,6 +68,8 @@ class Landmarks:
         if exact:
             return next(iter(exact)) if len(exact) == 1 else None
         words = [w for w in _WORD.findall(key) if w not in _VAGUE]
+        if set(words) & {str(a).lower() for a in area_words}:
+            return None
         # all the words, else the last one, the head of an English compound ("the train station")
         for wanted in (frozenset(words), frozenset(words[-1:])):
             areas = {area for named, area in self._named if wanted and wanted <= named}
@@ -74,7 +78,8 @@ class Landmarks:
         return None
 
 
-def areas_from_places(request: Request, domain: Domain, area_of: Callable[[str], str | None] | None) -> Request:
+def areas_from_places(request: Request, domain: Domain,
+                      area_of: Callable[[str, Iterable[str]], str | None] | None) -> Request:
     """The request with each area the user gave as a place ("near the station") replaced by that
     place's area; a value that is an area already, or names another task ("near the hotel",
     slot_policy.referenced_area), is left as it is."""
@@ -87,7 +92,7 @@ def areas_from_places(request: Request, domain: Domain, area_of: Callable[[str],
         spec = domain.slots.get(idx.entity_slot.get(entity.entity, ""))
         if spec is not None and spec.kind == "area" and isinstance(entity.value, str) \
                 and spec.validate(entity.value)[1] is not None and phrase_key(entity.value) not in _task_words(domain):
-            area = area_of(entity.value)
+            area = area_of(entity.value, spec.values)
             if area is not None and spec.validate(area)[1] is None:
                 entity = replace(entity, value=area)
                 changed = True

@@ -20,7 +20,9 @@ PLACES = Landmarks([
     Place("Lemon Grove Kitchen", "centre", "26 Abbey Street"),
     Place("The Old Bridge", "centre", "Bridge Street"),
     Place("No Area", "", "1 Nowhere Road"),
+    Place("Westbury Sports Centre", "west", "Westbury Road"),
 ])
+AREAS = ("centre", "north", "south", "east", "west")
 
 
 def test_phrases_are_keyed_without_prepositions_articles_or_possessives():
@@ -43,7 +45,14 @@ def test_phrases_are_keyed_without_prepositions_articles_or_possessives():
     ("", None),
 ])
 def test_a_place_gives_its_area_only_when_it_is_in_one(phrase, area):
-    assert PLACES.area_of(phrase) == area
+    assert PLACES.area_of(phrase, AREAS) == area
+
+
+def test_a_phrase_with_an_area_in_it_is_that_area_said_otherwise_unless_it_is_a_places_name():
+    assert PLACES.area_of("city centre", AREAS) is None  # not the Sports Centre in the west
+    assert PLACES.area_of("the sports centre", AREAS) is None
+    assert PLACES.area_of("near Westbury Sports Centre", AREAS) == "west"
+    assert PLACES.area_of("city centre") == "west"  # without the area words, a word of a name
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +68,8 @@ def _request(*entities):
 def test_an_area_given_as_a_place_becomes_the_places_area(domain):
     request = _request(("hotel-area", "the station"), ("hotel-pricerange", "cheap"))
     out = areas_from_places(request, domain, PLACES.area_of)
+    assert areas_from_places(_request(("hotel-area", "the city centre")), domain, PLACES.area_of).entities[0].value \
+        == "the city centre"  # the NLU's synonyms say which area; no sports centre
     assert [(e.entity, e.value) for e in out.entities] == [("hotel-area", "south"), ("hotel-pricerange", "cheap")]
     assert out.entities[0].text == "the station"  # what the user said is kept
 

@@ -174,14 +174,15 @@ class Recommender:
         loose = _name_key(wanted)
         return next((it for it in items if loose and _name_key(it.name) == loose), None)
 
-    def landmark_area(self, phrase: str) -> str | None:
-        """The area of a place the user names instead of an area ("near the station"), or None."""
+    def landmark_area(self, phrase: str, area_words: Iterable[str] = ()) -> str | None:
+        """The area of a place the user names instead of an area ("near the station"), or None
+        (``area_words``: see ``Landmarks.area_of``)."""
         if self._landmarks is None:
             self._landmarks = Landmarks(
                 Place(item.name, str(item.attributes.get("area") or ""), str(item.attributes.get("street") or ""),
                       str(item.attributes.get("near") or ""))
                 for item in self.catalogue if isinstance(item.attributes.get("area"), str))
-        return self._landmarks.area_of(phrase)
+        return self._landmarks.area_of(phrase, area_words)
 
     def diet_clash(self, kind: str, name: Any, diet: str) -> bool:
         """Whether the place of ``kind`` called ``name`` cannot serve someone on ``diet`` (a vegetarian
