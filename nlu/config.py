@@ -27,9 +27,6 @@ class NluConfig:
     dropout: float = 0.1
     word_pooling: str = "first"  # first | first_last: the subtokens that represent a word
     use_crf: bool = True
-    # a word-level BiLSTM of this many units per direction between the encoder and the tag head
-    # (its output joins the word's own vector); 0: none
-    tagger_lstm: int = 0
     # decode only entity tags ever seen with the likely intents
     intent_tag_mask: bool = True
     # loss = w_i * L_intent + w_e * L_entity ("fixed"), or learned ("uncertainty")
@@ -73,8 +70,6 @@ class NluConfig:
             problems.append("epochs and batch_size must be >= 1 and max_length >= 8")
         if not 0 < self.layer_lr_decay <= 1:
             problems.append("layer_lr_decay must be in (0, 1]")
-        if self.tagger_lstm < 0:
-            problems.append("tagger_lstm must be >= 0")
         if not 0 <= self.dropout < 1:
             problems.append("dropout must be in [0, 1)")
         if problems:

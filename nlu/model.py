@@ -32,10 +32,7 @@ class JointModel(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
         self.intent_head = nn.Linear(hidden, n_intents)
         word_dim = hidden * (2 if config.word_pooling == "first_last" else 1)
-        self.word_lstm = (nn.LSTM(word_dim, config.tagger_lstm, batch_first=True, bidirectional=True)
-                          if config.tagger_lstm else None)
-        tag_dim = word_dim + 2 * config.tagger_lstm
-        self.tag_head = nn.Linear(tag_dim, len(tags))
+        self.tag_head = nn.Linear(word_dim, len(tags))
         # known values' tags, added to the word's view before the tag head (config.gazetteer)
         self.gazetteer_proj = nn.Linear(len(tags), word_dim, bias=False) if config.gazetteer else None
         if self.gazetteer_proj is not None:
@@ -57,17 +54,7 @@ class JointModel(nn.Module):
             words = torch.cat([words, _gather(hidden, batch.word_end_index)], dim=-1)
         if self.gazetteer_proj is not None and batch.gazetteer is not None:
             words = words + self.gazetteer_proj(batch.gazetteer.to(words.dtype))
-        if self.word_lstm is not None:
-            words = torch.cat([words, self._read_words(words, batch.word_mask)], dim=-1)
         return JointOutput(self.intent_head(self.dropout(sentence)), self.tag_head(self.dropout(words)))
-
-    def _read_words(self, words: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """The BiLSTM over each row's real words only (padding never flows back into them)."""
-        lengths = mask.sum(1).clamp(min=1).cpu()
-        packed = nn.utils.rnn.pack_padded_sequence(words, lengths, batch_first=True, enforce_sorted=False)
-        out, _ = self.word_lstm(packed)
-        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=words.size(1))
-        return out
 
     def losses(self, out: JointOutput, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         intent_loss = F.cross_entropy(out.intent_logits, batch.intent_ids)
