@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from policies import cues, recommend_policy, slot_policy
 from policies.context import Request
-from policies.decisions import CONFLICT, SLOT, SUGGESTION, Decision, Utter
+from policies.decisions import CANCEL_BOOKING, CONFIRM, CONFLICT, OFFER, RETRY, SLOT, SUGGESTION, Decision, Utter
 from policies.index import index
 from policies.task_policy import resume_target
 
@@ -71,6 +71,8 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
     if ctx.pending is not None and ctx.pending.expects == SUGGESTION and recommend_policy.is_answer(
             parse.intent.name, parse.intent.confidence, parse.text or "", config.option_floor):
         return []  # "too loud for me" after a suggestion: a weak reject_suggestion is still clearly an answer
+    if ctx.pending is not None and ctx.pending.expects in _YES_NO and _plain_yes_or_no(parse):
+        return []  # "no, keep it" to "shall I cancel it?": the words and the intent agree, however weakly
     if ctx.pending is not None and ctx.pending.expects == SLOT and slot_policy.answer_no_preference(
             ctx.pending, state, Request.from_parse(parse)[0], domain) is not None:
         return []  # "surprise me" to "any kind of food you like?": the choice left to us, whatever the intent
@@ -103,6 +105,15 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
         other = (phrase(options[1].name, domain), payload(options[1], payload_entities))
     values = {"option_1": first[0], "payload_1": first[1], "option_2": other[0], "payload_2": other[1]}
     return utter("utter_clarify", values)
+
+
+_YES_NO = frozenset({CONFIRM, OFFER, RETRY, CANCEL_BOOKING})
+
+
+def _plain_yes_or_no(parse: Parse) -> bool:
+    """The message starts with yes or no and the likeliest intent says the same."""
+    said = cues.yes_or_no(None, parse.text or "")
+    return said is not None and cues.yes_or_no(parse.intent.name, "") == said
 
 
 def _vague_request(state: DialogueState, parse: Parse, domain: Domain) -> bool:

@@ -519,6 +519,18 @@ def test_surprise_me_settles_an_optional_slot_as_dontcare(domain):
     assert slot_policy.answer_no_preference(pending, state, R("I don't mind", "inform", 0.9, ()), domain) is None
 
 
+def test_a_weak_yes_or_no_that_the_words_confirm_answers_a_yes_no_question(domain):
+    keep = said("no, keep it", "deny", 0.49, ranking=[("reject_suggestion", 0.23)])
+    for expects in ("cancel_booking", "confirm", "offer"):
+        assert fallback.decide(state_of(), keep, domain, ctx(Pending(expects, "taxi-1"))) == []
+    # without a question, or when the words and the intent disagree, the user is asked as before
+    assert fallback.decide(state_of(), keep, domain, ctx())[0].response == "utter_clarify"
+    taxi = said("no, a taxi instead", "book_taxi", 0.45, ranking=[("deny", 0.4)])
+    assert fallback.decide(state_of(), taxi, domain, ctx(Pending("confirm", "taxi-1")))[0].response == "utter_clarify"
+    vague = said("keep it", "deny", 0.45, ranking=[("affirm", 0.4)])
+    assert fallback.decide(state_of(), vague, domain, ctx(Pending("confirm", "taxi-1")))[0].response == "utter_clarify"
+
+
 def test_surprise_me_passes_the_fallback_only_at_an_optional_slot_question(domain):
     weak = said("surprise me", "greet", 0.26)
     assert fallback.decide(_asked_food(), weak, domain, ctx(Pending("slot", "restaurant-1"))) == []
