@@ -35,19 +35,32 @@ def validate_data(data_dir: Path) -> list[str]:
     domain_path = data_dir / DOMAIN_FILE
     if domain_path.exists():
         # compared with partial NLU data, every intent of a broken file would look unused
-        problems.extend(validate_domain_file(domain_path, merged if complete else None))
+        problems.extend(validate_domain_file(domain_path, merged if complete else None, data_dir))
     return problems
 
 
-def validate_domain_file(path: Path, nlu_data=None) -> list[str]:
-    """Every problem of one domain file; compared with ``nlu_data`` when given."""
+def validate_domain_file(path: Path, nlu_data=None, data_dir: Path | None = None) -> list[str]:
+    """Every problem of one domain file; compared with ``nlu_data`` when given (and with the places
+    of ``data_dir``'s catalogue, which an area may name)."""
     from assistant.domain import DomainError, load_domain, validate_domain
 
     try:
         domain = load_domain(path, strict=False)
     except DomainError as exc:
         return [str(exc)]
-    return validate_domain(domain, nlu_data)
+    return validate_domain(domain, nlu_data, _place_area(data_dir, domain) if data_dir else None)
+
+
+def _place_area(data_dir: Path, domain):
+    """The catalogue's place -> area look-up; None without a readable catalogue (its own check says why)."""
+    from assistant.agent import load_recommender
+    from nlu.errors import DataError
+
+    try:
+        recommender = load_recommender(data_dir, domain)
+    except (DataError, OSError):
+        return None
+    return recommender.landmark_area if recommender is not None else None
 
 
 def _check_nlu(data_dir: Path) -> tuple[list[str], Any, bool]:

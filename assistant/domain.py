@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -763,13 +763,17 @@ def _str_or_none(value: Any) -> str | None:
 # ===================================================================== validation
 
 
-def validate_domain(domain: Domain, nlu_data: TrainingData | None = None) -> list[str]:
+def validate_domain(domain: Domain, nlu_data: TrainingData | None = None,
+                    place_area: Callable[[str, Iterable[str]], str | None] | None = None) -> list[str]:
     """Every inconsistency in the domain and between it and the NLU data, as "file:line: problem".
+
+    ``place_area`` (the catalogue's, ``Recommender.landmark_area``): an area given in the NLU data
+    as a place the catalogue knows ("near the [train station](hotel-area)") is a valid area.
 
     An empty list means the domain is consistent. Includes the problems a lenient
     ``load_domain(strict=False)`` kept.
     """
-    checks = _Checks(domain)
+    checks = _Checks(domain, place_area)
     checks.problems.extend(domain.problems)
     if nlu_data is not None:
         checks.against_nlu(nlu_data)
@@ -783,8 +787,9 @@ def validate_domain(domain: Domain, nlu_data: TrainingData | None = None) -> lis
 class _Checks:
     """The checks of ``validate_domain``; each adds "file:line: problem" strings."""
 
-    def __init__(self, domain: Domain) -> None:
+    def __init__(self, domain: Domain, place_area: Callable[[str, Iterable[str]], str | None] | None = None) -> None:
         self.domain = domain
+        self.place_area = place_area
         self.problems: list[str] = []
         self.nlu_entities: set[str] = set()
         self.owner: dict[str, str] = {}  # intent -> the task it starts
@@ -842,11 +847,15 @@ class _Checks:
                         continue
                     if spec.kind == "area" and place_reference(value) in places:
                         continue  # "near the hotel": the hotel task's area, read in the dialogue
+                    if spec.kind == "area" and self.place_area is not None and \
+                            self.place_area(span.value, spec.values) is not None:
+                        continue  # "near the train station": a place of the catalogue, read as its area
+                    place = " (or, as a place, to the catalogue)" if spec.kind == "area" else ""
                     self.add(
                         ex.source or "<nlu data>",
                         f"'{span.value}' ({span.entity}) is not a value of "
                         f"categorical slot '{slot}'; add a synonym mapping it to {_one_of(spec.values)}, "
-                        "or add it to the slot's values"
+                        f"or add it to the slot's values{place}"
                     )
 
     def slots(self) -> None:

@@ -71,7 +71,7 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
     if ctx.pending is not None and ctx.pending.expects == SUGGESTION and recommend_policy.is_answer(
             parse.intent.name, parse.intent.confidence, parse.text or "", config.option_floor):
         return []  # "too loud for me" after a suggestion: a weak reject_suggestion is still clearly an answer
-    if ctx.pending is not None and ctx.pending.expects in _YES_NO and _plain_yes_or_no(parse):
+    if ctx.pending is not None and ctx.pending.expects in _YES_NO_QUESTIONS and _plain_yes_or_no(parse):
         return []  # "no, keep it" to "shall I cancel it?": the words and the intent agree, however weakly
     if ctx.pending is not None and ctx.pending.expects == SLOT and slot_policy.answer_no_preference(
             ctx.pending, state, Request.from_parse(parse)[0], domain) is not None:
@@ -107,7 +107,7 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
     return utter("utter_clarify", values)
 
 
-_YES_NO = frozenset({CONFIRM, OFFER, RETRY, CANCEL_BOOKING})
+_YES_NO_QUESTIONS = frozenset({CONFIRM, OFFER, RETRY, CANCEL_BOOKING})  # what a pending question expects
 
 
 def _plain_yes_or_no(parse: Parse) -> bool:
