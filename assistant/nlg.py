@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import logging
 import random
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -75,6 +76,21 @@ def _custom(message: Mapping[str, Any]) -> Any:
     return None
 
 
+_PLACE_KINDS = frozenset({"origin", "destination", "name"})
+# a place named by what it is, not by its name: "train station", "hotel", "the museum"
+_COMMON_PLACE = re.compile(
+    r"^(?:[a-z]+ )*(?:station|airport|hotel|restaurant|museum|college|cinema|theatre|park|gallery|centre|"
+    r"market|church|cathedral|hospital|university|zoo|guesthouse|attraction|port|harbour)$")
+
+
+def place_words(value: Any) -> Any:
+    """ "train station" -> "the train station"; names ("Ashcombe Museum", "london") as they are."""
+    if isinstance(value, str) and value == value.lower() and _COMMON_PLACE.match(value.strip()) \
+            and not value.startswith(("the ", "my ", "our ", "a ", "an ")):
+        return f"the {value.strip()}"
+    return value
+
+
 def inline_sentence(text: str | None) -> str | None:
     """A sentence put after a colon: "How many nights?" -> "how many nights?" (not "I ..." or "UK ...")."""
     if not text or len(text) < 2 or not text[0].isupper() or not text[1].islower():
@@ -91,11 +107,16 @@ class NaturalLanguageGenerator:
         self.channel = channel
 
     def values(self, state: DialogueState, task_id: str | None) -> dict[str, Any]:
-        """Template values: global (profile) slots, overlaid with the task's own."""
+        """Template values: global (profile) slots, overlaid with the task's own; a place said as a
+        common noun reads with its article ("from the train station", not "from train station")."""
         values = dict(state.slots)
         task = state.task(task_id) if task_id else None
         if task is not None:
             values.update(task.slots)
+        for slot, value in values.items():
+            spec = self.domain.slots.get(slot)
+            if spec is not None and spec.kind in _PLACE_KINDS:
+                values[slot] = place_words(value)
         return values
 
     def utter(self, decision: Utter, state: DialogueState) -> BotMessage:

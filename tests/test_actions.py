@@ -197,6 +197,9 @@ def test_confirmations_say_what_was_booked(local):
     assert texts["action_book_hotel"].startswith(
         "You're booked at Acorn Guest House: 2 nights from Saturday for 1 guest.")
     assert "leaving at 21:00" in texts["action_book_taxi"]
+    station = BOOKINGS["action_book_taxi"] | {"taxi-departure": "train station"}
+    text = local.run("action_book_taxi", make_tracker(slots=station), DOMAIN).responses[0]["text"]
+    assert text.startswith("A taxi from the train station to Acorn Guest House")  # a place by what it is
     assert texts["action_book_train"].startswith(
         "3 tickets booked on the train from cambridge to ely on Sunday 4 May, arriving by 10:15.")
     assert texts["action_find_attraction"].startswith("I've noted your search for museum in the centre.")

@@ -178,13 +178,13 @@ def test_sigkill_between_turns_loses_nothing_and_the_conversation_resumes(childr
     second = children()
     assert second.process.pid != first.process.pid
     said_back.append(second.say(TEXTS[5]))
-    assert said_back[5] == [f"Shall I book a taxi from {ACORN} to station, leaving at 18:00?"]
+    assert said_back[5] == [f"Shall I book a taxi from {ACORN} to the station, leaving at 18:00?"]
     assert second.kill() == -signal.SIGKILL  # killed while the booking waits for a yes
 
     # third process: yes books the taxi, then back to the hotel, which kept its name and day
     third = children()
     said_back.append(third.say(TEXTS[6]))
-    assert said_back[6][0].startswith(f"A taxi from {ACORN} to station, leaving at 18:00, is booked.")
+    assert said_back[6][0].startswith(f"A taxi from {ACORN} to the station, leaving at 18:00, is booked.")
     assert re.match(r"(Back to|Now, about) your hotel: (how many|for how many) nights", said_back[6][-1])
     said_back += [third.say(text) for text in TEXTS[7:]]
     [confirm] = said_back[-1]  # the hotel's confirmation: the name and day were given to the first process

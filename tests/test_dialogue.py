@@ -73,8 +73,10 @@ def test_interrupting_task_takes_focus_and_the_suspended_one_comes_back(chat):
     assert hotel.slots == {"hotel-name": ACORN, "hotel-bookday": "friday"}  # the interrupted task keeps its slots
     assert "hotel" in texts[0] and chat.responses()[-1] == "utter_ask_taxi-leaveat"
 
-    chat(said("at 18:00", "inform", taxi_leaveat="18:00"))
+    texts = chat(said("at 18:00", "inform", taxi_leaveat="18:00"))
     assert taxi.status == AWAITING_CONFIRMATION and chat.responses() == ["utter_confirm_taxi"]
+    assert f"from {ACORN} to the station," in texts[-1]  # a place said by what it is reads with "the"
+    assert taxi.slots["taxi-destination"] == "station"  # only the wording: the slot keeps the value
 
     texts = chat(said("yes", "affirm"))
     assert taxi.status == COMPLETED and taxi.slots["taxi-ref"]

@@ -34,6 +34,18 @@ def as_text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+_COMMON_PLACE = re.compile(
+    r"^(?:[a-z]+ )*(?:station|airport|hotel|restaurant|museum|college|cinema|theatre|park|gallery|centre|"
+    r"market|church|cathedral|hospital|university|zoo|guesthouse|attraction|port|harbour)$")
+
+
+def place_text(value: str) -> str:
+    """ "train station" -> "the train station" (a place named by what it is); names as they are."""
+    if value == value.lower() and _COMMON_PLACE.match(value) and not value.startswith(("the ", "my ", "our ")):
+        return f"the {value}"
+    return value
+
+
 def as_count(upper: int) -> Check:
     def check(value: Any) -> int | None:
         """4, 4.0 (the domain's float slots) or "4" -> 4; None outside 1..upper."""
@@ -196,8 +208,8 @@ class BookTaxi(BookingAction):
 
     def confirmation(self, d: dict[str, Any], reference: str) -> str:
         when = _timing(d, "taxi")
-        return (f"A taxi from {d['taxi-departure']} to {d['taxi-destination']}, {when}, is booked. "
-                f"Reference: {reference}.")
+        route = f"from {place_text(d['taxi-departure'])} to {place_text(d['taxi-destination'])}"
+        return f"A taxi {route}, {when}, is booked. Reference: {reference}."
 
 
 class BookTrain(BookingAction):
