@@ -303,6 +303,15 @@ class Domain:
         task = self.task_for_intent(intent)
         return task.intents[intent] if task is not None and intent is not None else None
 
+    @cached_property
+    def task_place_words(self) -> frozenset[str]:
+        """The words that name a task's place ("hotel", "restaurant"): its type and what it recommends."""
+        return frozenset(w for t in self.tasks.values() for w in (t.name, t.recommend) if w)
+
+    def names_a_task(self, raw: Any) -> bool:
+        """ "near the hotel", "by my restaurant": an area given as another task's place."""
+        return place_reference(raw) in self.task_place_words
+
     def slots_for_entity(self, entity: str) -> tuple[str, ...]:
         return tuple(s.name for s in self.slots.values() if s.entity == entity)
 
@@ -833,8 +842,6 @@ class _Checks:
     def categorical_values(self, nlu_data: TrainingData) -> None:
         """NLU values a categorical slot would reject (a synonym missing, or a value not declared)."""
         seen: set[tuple[str, str]] = set()
-        # the words that name a task's place ("the hotel"): an area-kind slot takes that task's area
-        places = {name for t in self.domain.tasks.values() for name in (t.name, t.recommend) if name}
         for ex in nlu_data.examples:
             for span in ex.entities:
                 for slot in self.domain.slots_for_entity(span.entity):
@@ -845,7 +852,7 @@ class _Checks:
                     seen.add((slot, value))
                     if value in {v.lower() for v in spec.values}:
                         continue
-                    if spec.kind == "area" and place_reference(value) in places:
+                    if spec.kind == "area" and self.domain.names_a_task(value):
                         continue  # "near the hotel": the hotel task's area, read in the dialogue
                     if spec.kind == "area" and self.place_area is not None and \
                             self.place_area(span.value, spec.values) is not None:

@@ -91,14 +91,10 @@ def areas_from_places(request: Request, domain: Domain,
     for entity in request.entities:
         spec = domain.slots.get(idx.entity_slot.get(entity.entity, ""))
         if spec is not None and spec.kind == "area" and isinstance(entity.value, str) \
-                and spec.validate(entity.value)[1] is not None and phrase_key(entity.value) not in _task_words(domain):
+                and spec.validate(entity.value)[1] is not None and not domain.names_a_task(entity.value):
             area = area_of(entity.value, spec.values)
             if area is not None and spec.validate(area)[1] is None:
                 entity = replace(entity, value=area)
                 changed = True
         entities.append(entity)
     return replace(request, entities=tuple(entities)) if changed else request
-
-
-def _task_words(domain: Domain) -> set[str]:
-    return {w for t in domain.tasks.values() for w in (t.name, t.recommend) if w}
