@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
 from policies.decisions import SayText, Utter
+from policies.slot_policy import PLACE_KINDS
 
 if TYPE_CHECKING:
     from assistant.domain import Domain
@@ -76,7 +77,6 @@ def _custom(message: Mapping[str, Any]) -> Any:
     return None
 
 
-_PLACE_KINDS = frozenset({"origin", "destination", "name"})
 # a place named by what it is, not by its name: "train station", "hotel", "the museum"
 _COMMON_PLACE = re.compile(
     r"^(?:[a-z]+ )*(?:station|airport|hotel|restaurant|museum|college|cinema|theatre|park|gallery|centre|"
@@ -115,7 +115,7 @@ class NaturalLanguageGenerator:
             values.update(task.slots)
         for slot, value in values.items():
             spec = self.domain.slots.get(slot)
-            if spec is not None and spec.kind in _PLACE_KINDS:
+            if spec is not None and spec.kind in PLACE_KINDS:
                 values[slot] = place_words(value)
         return values
 

@@ -91,13 +91,13 @@ def fits_question(task: Task, slot: str, domain: Domain) -> str | None:
     got = domain.slots.get(slot)
     if want is None or got is None or task.slots.get(asked) is not None:  # type: ignore[arg-type]
         return None
-    if want.kind != got.kind and not {want.kind, got.kind} <= _PLACE_KINDS:
+    if want.kind != got.kind and not {want.kind, got.kind} <= PLACE_KINDS:
         return None  # "from the restaurant" (a place) is no answer to "what food do you like?"
     return asked if want.type == got.type == "text" and not want.regex and not got.regex else None
 
 
 # kinds whose values are all places: one can answer a question about another
-_PLACE_KINDS = frozenset({"name", "origin", "destination"})
+PLACE_KINDS = frozenset({"name", "origin", "destination"})
 
 
 def check(current: Mapping[str, Any], proposed: Mapping[str, Any], domain: Domain,
