@@ -77,6 +77,7 @@ __all__ = [
     "rank",
     "learn",
     "reasons_sentence",
+    "diet_reasons",
 ]
 
 #: The score features, in the bandit's order. ``bias`` lets the model learn the base acceptance rate.
@@ -97,6 +98,7 @@ _GROUPS = {"pref_food": ("food",), "pref_type": ("type",), "pref_area": ("area",
 # a diet is served by places that cater for any of these
 _SATISFIES = {"vegetarian": {"vegetarian", "vegan"}, "pescatarian": {"pescatarian", "vegetarian", "vegan"}}
 _TASKS = ("restaurant", "hotel", "attraction", "taxi", "train")
+DIET_FEATURE = "diet"  # the feature name of a diet reason (no learnt weight: diets are a hard filter)
 _UNSAID = ("bias", "disliked")  # never a reason to suggest something
 
 
@@ -264,6 +266,23 @@ def _caters(candidate: Candidate, diet: str) -> bool | None:
         names = {DIET_SYNONYMS.get(v, v) for v in (attribute_value(o) for o in offered) if v}
         return bool(names & _SATISFIES.get(diet, {diet}))
     return _flag(attributes, diet)
+
+
+def diet_reasons(candidate: Candidate, profile: UserProfile, waived: frozenset[str] = frozenset()
+                 ) -> tuple[Reason, ...]:
+    """ "It has vegetarian options": the user's diets this place says it caters for. Every suggestion
+    already respects the diets; saying so shows the user they were heard (a place silent about a diet
+    gets no such promise)."""
+    if not _serves_food(candidate):
+        return ()
+    return tuple(Reason(DIET_FEATURE, diet, 0.0, _diet_words(diet), DIET_FEATURE)
+                 for diet in profile.constraints.diet if diet not in waived and _caters(candidate, diet))
+
+
+def _diet_words(diet: str) -> str:
+    if diet in ("halal", "kosher"):
+        return f"it serves {diet} food"
+    return f"it has {diet} options"
 
 
 def _canonical_diet(diet: Any) -> str:
@@ -527,6 +546,7 @@ def rank(candidates: Iterable[Any], profile: UserProfile, state: BanditState, *,
             penalty += settings.waived_diet_penalty * sum(1 for d in waived if _caters(candidate, d) is False)
         ranked.append(Ranked(candidate, result.total - penalty, result.expected, result.bonus, penalty, values,
                              result.contributions,
-                             _reasons(result.contributions, values, drivers, settings, experienced)))
+                             diet_reasons(candidate, profile, waived)
+                             + _reasons(result.contributions, values, drivers, settings, experienced)))
     ranked.sort(key=lambda r: (-r.score, -r.candidate.popularity, r.candidate.id))
     return Ranking(tuple(ranked), tuple(excluded))

@@ -96,7 +96,7 @@ def taste_question(task: Task, task_type: TaskType, profile: UserProfile, now: f
     task's ``taste`` slot is empty (not even "dontcare") and was not just asked, nothing was
     suggested for the task yet, and the profile knows no liked value of that attribute and holds no
     history of this kind of place (a new user, asked once: after the answer a suggestion is in the
-    history). ``values``: the slot's values where it has a fixed set; then only a liked one of them
+    history); for food, a known diet is enough to start from. ``values``: the slot's values where it has a fixed set; then only a liked one of them
     counts (a liked kind of hotel says nothing of the sights a user likes, though both are a "type")."""
     slot = task_type.taste
     kind = task_type.recommend
@@ -108,6 +108,8 @@ def taste_question(task: Task, task_type: TaskType, profile: UserProfile, now: f
     if task.requested_slot == slot:
         return None  # asked already, and the answer was something else ("I'm vegetarian"): suggest now
     attribute = slot_attribute(slot)
+    if attribute == "food" and profile.constraints.diet:
+        return None  # "I'm vegetarian" answers the question (as it does when asked): suggest now
     known = {str(v).lower() for v in values}
     if any(p.attribute == attribute and (not known or p.value in known) and profile.score(attribute, p.value, now) > 0
            for p in profile.preferences):

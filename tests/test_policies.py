@@ -565,6 +565,14 @@ def test_the_taste_question_is_asked_once_to_a_user_whose_taste_is_unknown(domai
         assert recommend_policy.taste_question(filled, restaurant, new_user, 100.0, suggested=False) is None
     assert recommend_policy.taste_question(_asked_food().task("restaurant-1"), restaurant, new_user, 100.0,
                                            suggested=False) is None
+    # a known diet answers the food question, as "I'm vegetarian" does when it is asked; not the sights one
+    veggie = said("I'm vegetarian", "inform_preference", diet="vegetarian")
+    vegetarian = apply_statement(new_user, "inform_preference", veggie.entities, veggie.text, 100.0).profile
+    assert vegetarian.constraints.diet
+    assert recommend_policy.taste_question(fresh, restaurant, vegetarian, 100.0, suggested=False) is None
+    sights = state_of(task("attraction-1", "attraction", 10)).task("attraction-1")
+    assert recommend_policy.taste_question(sights, domain.tasks["attraction"], vegetarian, 100.0,
+                                           suggested=False) is not None
     # a task without a taste slot never asks
     assert recommend_policy.taste_question(state_of(task("hotel-1", "hotel", 30)).task("hotel-1"),
                                            domain.tasks["hotel"], new_user, 100.0, suggested=False) is None

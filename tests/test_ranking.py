@@ -55,6 +55,19 @@ def test_a_vegetarian_never_gets_a_steakhouse_or_a_place_without_vegetarian_food
     assert sorted(ids(result)) == ["hotel", "unknown", "vegan-menu"]
     why = {e.candidate.id: e.why for e in result.excluded}
     assert why["steak"] == ("no vegetarian food",)
+    # the place that says it caters for the diet says so first; one silent about it promises nothing
+    said = {r.candidate.id: [x.words for x in r.reasons if x.feature == ranking.DIET_FEATURE] for r in result.items}
+    assert said == {"vegan-menu": ["it has vegetarian options"], "unknown": [], "hotel": []}
+    assert next(r for r in result.items if r.candidate.id == "vegan-menu").reasons[0].feature == "diet"
+
+
+def test_a_diet_reason_names_each_diet_the_place_caters_for():
+    both = profile(diet=("vegan", "halal"))
+    place = item("all", food="lebanese", vegan_options=True, halal=True)
+    assert [r.words for r in ranking.diet_reasons(Candidate.of(place), both)] == [
+        "it has vegan options", "it serves halal food"]
+    assert ranking.diet_reasons(Candidate.of(place), both, frozenset({"vegan"}))[0].words == "it serves halal food"
+    assert ranking.diet_reasons(Candidate.of(place), profile()) == ()
 
 
 def test_budget_ceiling_accessibility_and_rejections_are_hard():
@@ -199,10 +212,14 @@ def test_the_stated_reasons_are_exactly_the_top_contributing_features(catalogue_
     w = ranking.weights(state, s)
     for ranked in result.items:
         x = np.array([ranked.features[f] for f in FEATURES])
-        assert [r.feature for r in ranked.reasons] == _expected_reasons(ranked, s)
+        # first the diets the place caters for (a promise kept, no score), then the top contributions
+        diets = ranking.diet_reasons(ranked.candidate, p)
+        assert ranked.reasons[: len(diets)] == diets
+        scored = ranked.reasons[len(diets):]
+        assert [r.feature for r in scored] == _expected_reasons(ranked, s)
         assert sum(ranked.contributions.values()) == pytest.approx(ranked.expected)
         assert ranked.expected == pytest.approx(float(w @ x))
-        for reason in ranked.reasons:
+        for reason in scored:
             assert reason.contribution == ranked.contributions[reason.feature] > 0
             assert reason.words
 

@@ -204,11 +204,14 @@ class Recommender:
         return suggestion_sentence(item.name, item.kind, item.attributes, reasons, item.description)
 
     def _said(self, item: CatalogueItem, words: list[str], ranked: list[tuple[str, str]]) -> tuple[str, ...]:
-        """The reasons to say, from the ranker's ``(feature, words)``: a feature the user asked for
-        comes first, in place of "it matches what you asked for"."""
+        """The reasons to say, from the ranker's ``(feature, words)``: the user's diets the place
+        caters for, then a feature the user asked for, in place of "it matches what you asked for"."""
         asked = _asked_for(item, words)
-        said = ([asked] if asked else []) + [w for f, w in ranked if not (asked and f == "similarity")]
-        return tuple(said[: max(1, self.settings.max_reasons)])
+        # the user's diets are said on top of the reasons: a promise kept, not a reason among others
+        diets = [w for f, w in ranked if f == ranking.DIET_FEATURE]
+        said = ([asked] if asked else []) + [w for f, w in ranked
+                                             if f != ranking.DIET_FEATURE and not (asked and f == "similarity")]
+        return tuple(diets + said[: max(1, self.settings.max_reasons)])
 
     def suggest(self, kind: str, slots: Mapping[str, Any], query: str | None, profile: UserProfile,
                 model: BanditState, *, suggested: Iterable[str] = (), now: float,
