@@ -410,6 +410,9 @@ class _TurnRun:
                         self.apply([Utter("utter_anything_else", expects=ANYTHING_ELSE)])
                     return
                 self.apply(waiting)
+                back = state.focused_task
+                if back is not None:  # "... and a taxi there", waiting until the place was chosen
+                    self.apply(self.place_there(back.id, self.first_words(back)))
                 continue
             step = slot_policy.next_step(state, task, domain)
             if not step:
@@ -457,13 +460,14 @@ class _TurnRun:
         return [SetSlot(slot, value, task_id) for slot, value in defaults.items()
                 if slot in task_type.slot_names and task.slots.get(slot) is None]
 
-    def place_there(self, task_id: str) -> list[Decision]:
+    def place_there(self, task_id: str, words: str | None = None) -> list[Decision]:
         """ "Book a table there", "a taxi there": the place of the latest other task (or the place it
         just suggested, still unanswered) fills the new task's place, when it is one: a venue of the
         new task's kind for its name (a restaurant for a table), any venue for a local ride's
-        destination (a journey with a day goes to another town)."""
+        destination (a journey with a day goes to another town). ``words``: what the user said for
+        the task (default: this message's words for it)."""
         task = self.state.task(task_id)
-        if task is None or not means_there(self.said_now(task)):
+        if task is None or not means_there(self.said_now(task) if words is None else words):
             return []
         task_type = self.domain.tasks[task.type]
         slot = next((s for s in task_type.schedule.get("place", ()) if task.slots.get(s) is None), None)
@@ -531,6 +535,18 @@ class _TurnRun:
             elif kind == ev.TASK_STARTED and event.get("task_id") == task.id:
                 started = True
         return fallback
+
+    def first_words(self, task: Task) -> str:
+        """The words of the message that started the task, for it ("get me a taxi there")."""
+        started = False
+        for event in reversed(self.state.events):
+            kind = event.get("event")
+            if kind == ev.TASK_STARTED and event.get("task_id") == task.id:
+                started = True
+            elif kind == ev.USER and started:
+                found = self.request_for(task.type, Parse.from_dict(event.get("parse_data") or {}))
+                return found[0] if found is not None else ""
+        return ""
 
     def said_now(self, task: Task) -> str:
         """This message's words for the task ("what can I eat nearby?"), or "" when it says none."""

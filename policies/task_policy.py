@@ -97,7 +97,28 @@ def plan(requests: list[Request], state: DialogueState, domain: Domain, ctx: Tur
             tasks = [replace(s, priority=p) for s, p in zip(tasks, priorities)]
         else:
             tasks = sorted(tasks, key=lambda s: -s.priority)  # stable: ties keep the user's order
+        tasks = _places_first(tasks, domain)
     return others + tasks
+
+
+def _places_first(tasks: list[Step], domain: Domain) -> list[Step]:
+    """ "A table for 2 at 8 and a taxi there": the taxi goes where the table will be, so the other
+    requests of the message come first (each raised above it, as when the user gives the order)."""
+    going_there = [s for s in tasks if _goes_there(s, domain)]
+    if not going_there or len(going_there) == len(tasks):
+        return tasks
+    floor = max(s.priority for s in going_there) + 1
+    return [replace(s, priority=max(s.priority, floor)) for s in tasks if s not in going_there] + going_there
+
+
+def _goes_there(step: Step, domain: Domain) -> bool:
+    """The request says "there" for a place its task needs and does not name it."""
+    task_type = domain.tasks[step.task_type]  # type: ignore[index]
+    places = task_type.schedule.get("place", ())
+    if not places or not cues.means_there(step.request.text):
+        return False
+    named = slot_policy.proposals(task_type.name, step.request.entities, domain)
+    return not any(named.get(slot) is not None for slot in places)
 
 
 def classify(request: Request, state: DialogueState, domain: Domain, ctx: TurnContext) -> Step:

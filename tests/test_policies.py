@@ -180,6 +180,21 @@ def test_the_users_order_raises_the_earlier_requests(domain):
     assert [(s.task_type, s.priority) for s in steps] == [("restaurant", 51), ("taxi", 50)]
 
 
+def test_a_request_going_there_waits_for_the_place_the_message_asks_for(domain):
+    parse = several("a table and a taxi there", said("a table", "book_restaurant"),
+                    said("a taxi there", "book_taxi"))
+    steps = task_policy.plan(Request.from_parse(parse), state_of(), domain, ctx(), parse.text)
+    assert [(s.task_type, s.priority) for s in steps] == [("restaurant", 51), ("taxi", 50)]
+    # a taxi that names where it goes, or says "there" of nothing in the message, keeps its priority
+    named = several("a table and a taxi there, to the station", said("a table", "book_restaurant"),
+                    said("a taxi there, to the station", "book_taxi", taxi_destination="station"))
+    steps = task_policy.plan(Request.from_parse(named), state_of(), domain, ctx(), named.text)
+    assert [(s.task_type, s.priority) for s in steps] == [("taxi", 50), ("restaurant", 20)]
+    alone = said("a taxi there", "book_taxi")
+    assert [(s.task_type, s.priority) for s in task_policy.plan([Request.from_parse(alone)[0]], state_of(), domain,
+                                                                  ctx(), alone.text)] == [("taxi", 50)]
+
+
 def test_urgency_raises_priority(domain):
     assert step_for(said("a table asap", "book_restaurant"), state_of(), domain).priority == 120
     near = said("a table at 12:30", "book_restaurant", restaurant_booktime="12:30")

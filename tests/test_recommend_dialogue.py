@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from parses import Clock, ScriptedParser, said  # noqa: E402
+from parses import Clock, ScriptedParser, said, several  # noqa: E402
 
 from assistant.actions.executor import InProcessActionRunner  # noqa: E402
 from assistant.agent import Assistant, load_recommender  # noqa: E402
@@ -73,6 +73,11 @@ PARSES = ScriptedParser(
     said("I need a hotel near the station", "find_hotel", hotel_area=("the station", "the station")),
     said("a restaurant near the zoo", "find_restaurant", restaurant_area=("the zoo", "the zoo")),
     said("how do I get there?", "book_taxi"),
+    several("a table for 2 at 8pm tomorrow and a taxi there",
+            said("a table for 2 at 8pm tomorrow", "book_restaurant", restaurant_bookpeople=2,
+                 restaurant_booktime=("20:00", "8pm"), restaurant_bookday=("monday", "tomorrow")),
+            said("a taxi there", "book_taxi")),
+    said("from the station", "inform", taxi_departure="station"),
 )
 
 
@@ -315,6 +320,20 @@ def test_how_do_i_get_there_is_a_taxi_to_the_place_just_suggested(domain, runner
     talk("how do I get there?")
     assert talk.task("taxi").slots["taxi-destination"] == museum
     assert talk.task("attraction").status == "suspended"  # its suggestion still waits for an answer
+
+
+def test_a_taxi_there_in_the_same_message_waits_for_the_table_and_goes_to_it(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "ida")
+    talk("a table for 2 at 8pm tomorrow and a taxi there")
+    assert talk.task("restaurant").status == "active" and talk.task("taxi").status == "suspended"
+    talk("surprise me")  # a new user is asked what food they like first
+    restaurant = talk.last["name"]
+    talk("yes please")  # the suggestion
+    talk("yes please")  # the booking
+    assert talk.task("restaurant").status == COMPLETED
+    assert talk.task("taxi").slots["taxi-destination"] == restaurant
+    talk("from the station")
+    assert talk.task("taxi").slots["taxi-departure"] == "station"
 
 
 def test_the_users_own_words_pick_the_candidates(domain, runner, recommender, db):
