@@ -482,6 +482,7 @@ class _TurnRun:
             if other_type is None or other.id == task.id:
                 continue
             place = other_type.schedule_value("place", other.slots)
+            timed = place is not None  # a booked place has its time; a suggestion has none yet
             if place is None and other.is_open:
                 shown = self.unanswered_suggestion(other)  # "how about X?" "how do I get there?"
                 place = shown.get("name") if shown else None
@@ -493,7 +494,10 @@ class _TurnRun:
                     continue  # "a table there" after a museum: no restaurant to book
             elif spec.kind != "destination":
                 continue
-            return [SetSlot(slot, place, task.id)]
+            there = [SetSlot(slot, place, task.id)]
+            if timed and spec.kind == "destination":
+                there += task_policy.arrive_before(task, other, self.domain, self.dm.config.taxi_margin_minutes)
+            return there
         return []
 
     def profile_step(self, step: task_policy.Step) -> list[Decision]:

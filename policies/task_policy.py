@@ -180,6 +180,26 @@ def to_minutes(value: Any) -> int | None:
 # ===================================================================== deciding one step
 
 
+def arrive_before(task: Task, other: Task, domain: Domain, margin_minutes: int) -> list[Decision]:
+    """ "A taxi there" to a table booked at 20:00 arrives by 19:45 (``margin_minutes`` before): the
+    ride's arrival time, when it has one and no time was given; the confirmation shows it, so the user
+    can change it. Nothing when the other task's time is itself an arrival (a train's arrive-by is not
+    when it leaves)."""
+    times = domain.tasks[task.type].schedule.get("time", ())
+    arrival = next((s for s in times if domain.slots[s].kind == "arrival"), None)
+    if arrival is None or any(task.slots.get(s) is not None for s in times):
+        return []
+    other_times = domain.tasks[other.type].schedule.get("time", ())
+    slot = next((s for s in other_times if other.slots.get(s) is not None), None)
+    if slot is None or domain.slots[slot].kind == "arrival":
+        return []
+    minutes = to_minutes(other.slots[slot])
+    if minutes is None or minutes < margin_minutes:
+        return []
+    target = minutes - margin_minutes
+    return [SetSlot(arrival, f"{target // 60:02d}:{target % 60:02d}", task.id)]
+
+
 def label(domain: Domain, task: Task | str) -> str:
     name = task if isinstance(task, str) else task.type
     task_type = domain.tasks.get(name)

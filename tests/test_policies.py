@@ -195,6 +195,24 @@ def test_a_request_going_there_waits_for_the_place_the_message_asks_for(domain):
                                                                   ctx(), alone.text)] == [("taxi", 50)]
 
 
+def test_a_ride_to_a_booked_place_arrives_a_little_before_it(domain):
+    def made(task_id, *args, **slots):
+        return state_of(task(task_id, *args, **slots)).task(task_id)
+
+    table = made("restaurant-1", "restaurant", 20, restaurant_name="Osteria Verde", restaurant_booktime="20:00",
+                 restaurant_bookday="monday")
+    ride = made("taxi-1", "taxi", 50, taxi_destination="Osteria Verde")
+    assert task_policy.arrive_before(ride, table, domain, 15) == [SetSlot("taxi-arriveby", "19:45", "taxi-1")]
+    # a time the user gave stands; a booking without a time, or one whose time is an arrival, gives none
+    timed = made("taxi-1", "taxi", 50, taxi_destination="Osteria Verde", taxi_leaveat="19:00")
+    assert task_policy.arrive_before(timed, table, domain, 15) == []
+    assert task_policy.arrive_before(ride, made("hotel-1", "hotel", 30, hotel_name="Lockside"), domain, 15) == []
+    train = made("train-1", "train", 40, train_departure="cambridge", train_arriveby="10:00", train_day="friday")
+    assert task_policy.arrive_before(ride, train, domain, 15) == []
+    early = made("restaurant-1", "restaurant", 20, restaurant_name="Osteria Verde", restaurant_booktime="00:10")
+    assert task_policy.arrive_before(ride, early, domain, 15) == []
+
+
 def test_urgency_raises_priority(domain):
     assert step_for(said("a table asap", "book_restaurant"), state_of(), domain).priority == 120
     near = said("a table at 12:30", "book_restaurant", restaurant_booktime="12:30")

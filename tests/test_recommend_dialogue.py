@@ -332,8 +332,11 @@ def test_a_taxi_there_in_the_same_message_waits_for_the_table_and_goes_to_it(dom
     talk("yes please")  # the booking
     assert talk.task("restaurant").status == COMPLETED
     assert talk.task("taxi").slots["taxi-destination"] == restaurant
+    # the ride gets there a quarter of an hour before the table (shown in the confirmation, changeable)
+    assert talk.task("taxi").slots["taxi-arriveby"] == "19:45"
     talk("from the station")
     assert talk.task("taxi").slots["taxi-departure"] == "station"
+    assert talk.task("taxi").status == "awaiting_confirmation"
 
 
 def test_the_users_own_words_pick_the_candidates(domain, runner, recommender, db):
