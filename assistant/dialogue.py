@@ -34,6 +34,7 @@ from assistant import events as ev
 from assistant.actions.bridge import CRASHED, NOT_FOUND, ActionError, ActionFailed
 from assistant.nlg import BotMessage, NaturalLanguageGenerator, inline_sentence
 from assistant.profile.describe import describe_profile
+from assistant.profile.model import slot_attribute
 from assistant.profile.updates import (
     apply_entities,
     apply_feedback,
@@ -605,6 +606,8 @@ class _TurnRun:
             specific = [f"{lead}_{kind}" for kind in self.rejected_for]
             lead = next((r for r in specific if r in self.domain.responses), lead)
             self.apply([Utter(lead, task_id=task.id)])
+        if suggestion is None and self.offer_closest(task, decision.kind, query, spans):
+            return
         if suggestion is None:
             name = index(self.domain).name_slot.get(task.type)
             out: list[Decision] = []
@@ -615,6 +618,49 @@ class _TurnRun:
         self.offer(task, decision.kind, suggestion.sentence, suggestion.item.name, suggestion.reasons,
                    suggestion.record(task.id))
         self.user.update(record_suggestion(self.user.profile, suggestion.item, self.dm.clock()))
+
+    def offer_closest(self, task: Task, kind: str, query: str | None, spans: list[tuple[int, int]]) -> bool:
+        """Nothing fits everything asked ("cheap, with parking, in the centre"): the best place that
+        fits all but one of the task's optional filters, saying which one was set aside (its slot is
+        cleared, so what follows searches as offered). What the user said in this message is let go
+        of last; before it, the filters the domain lists last (parking before the price range)."""
+        task_type = self.domain.tasks.get(task.type)
+        recommender, user = self.dm.recommender, self.user
+        if task_type is None or recommender is None or user is None:
+            return False
+        filtered = [s for s in task_type.optional
+                    if slot_attribute(s) in recommender.filters(kind, {s: task.slots.get(s)})]
+        if len(filtered) < 2:
+            return False  # one filter and nothing fits it: "change what you're looking for" says it better
+        if recommender.suggest(kind, task.slots, query, user.profile, user.model(), now=self.dm.clock(),
+                               query_spans=spans) is not None:
+            return False  # places fit, and all were offered ("something else" to the end): say so
+        said_at = self.when_said(task)
+        this_turn = len(self.state.events) - len(self.events)
+        order = sorted(reversed(filtered), key=lambda s: said_at.get(s, -1) >= this_turn)  # stable
+        found = recommender.closest(kind, task.slots, order, query, user.profile, user.model(),
+                                    suggested=self.suggested_ids(task), now=self.dm.clock(), query_spans=spans)
+        if found is None:
+            return False
+        slot, suggestion = found
+        label = self.domain.slots[slot].label or slot_attribute(slot)
+        self.apply([SetSlot(slot, None, task.id),
+                    Utter("utter_no_exact_suggestion", {"task": kind, "slot": label}, task.id)])
+        self.offer(task, kind, suggestion.sentence, suggestion.item.name, suggestion.reasons,
+                   suggestion.record(task.id))
+        user.update(record_suggestion(user.profile, suggestion.item, self.dm.clock()))
+        return True
+
+    def when_said(self, task: Task) -> dict[str, int]:
+        """For each of the task's slots, the index in the events of the last time it was set."""
+        out: dict[str, int] = {}
+        for i, event in enumerate(self.state.events):
+            kind = event.get("event")
+            if kind == ev.TASK_STARTED and event.get("task_id") == task.id:
+                out.update({name: i for name in event.get("slots") or {}})
+            elif kind == ev.SLOT and event.get("task_id") == task.id:
+                out[str(event.get("name"))] = i
+        return out
 
     def unanswered_suggestion(self, task: Task) -> Mapping[str, Any] | None:
         """The suggestion the task's last question was, when it is still open (an interruption came

@@ -78,6 +78,10 @@ PARSES = ScriptedParser(
                  restaurant_booktime=("20:00", "8pm"), restaurant_bookday=("monday", "tomorrow")),
             said("a taxi there", "book_taxi")),
     said("from the station", "inform", taxi_departure="station"),
+    said("somewhere cheap to stay with parking", "find_hotel", hotel_pricerange="cheap",
+         hotel_parking=("yes", "parking")),
+    said("no, something in the centre", "reject_suggestion", hotel_area="centre"),
+    said("no, I need parking", "reject_suggestion", hotel_parking=("yes", "parking")),
 )
 
 
@@ -337,6 +341,23 @@ def test_a_taxi_there_in_the_same_message_waits_for_the_table_and_goes_to_it(dom
     talk("from the station")
     assert talk.task("taxi").slots["taxi-departure"] == "station"
     assert talk.task("taxi").status == "awaiting_confirmation"
+
+
+def test_when_nothing_fits_it_all_one_filter_is_set_aside_and_said(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "lou")
+    talk("somewhere cheap to stay with parking")
+    reply = talk("no, something in the centre")  # no cheap place in the centre has parking
+    assert "set the parking aside" in reply or "Leaving the parking aside" in reply
+    item = talk.last
+    assert item["attributes"]["area"] == "centre" and item["attributes"]["pricerange"] == "cheap"
+    hotel = talk.task("hotel")
+    assert hotel.slots.get("hotel-parking") is None and hotel.slots["hotel-pricerange"] == "cheap"
+    # what the user says now is kept: parking again, so the price range goes instead
+    reply = talk("no, I need parking")
+    assert "price range aside" in reply
+    item = talk.last
+    assert item["attributes"]["area"] == "centre" and item["attributes"]["parking"] is True
+    assert talk.task("hotel").slots.get("hotel-pricerange") is None
 
 
 def test_the_users_own_words_pick_the_candidates(domain, runner, recommender, db):

@@ -18,7 +18,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 from assistant.profile.describe import feature_clause
 from assistant.profile.model import UserProfile, slot_attribute
@@ -247,6 +247,22 @@ class Recommender:
         reasons = self._said(item, words, [(r.feature, r.words) for r in top.reasons if r.attribute not in filters])
         sentence = suggestion_sentence(item.name, item.kind, item.attributes, reasons, item.description)
         return Suggestion(item, top, reasons, sentence, semantic, " ".join(words) or None, filters)
+
+    def closest(self, kind: str, slots: Mapping[str, Any], droppable: Sequence[str], query: str | None,
+                profile: UserProfile, model: BanditState, *, suggested: Iterable[str] = (), now: float,
+                query_spans: Iterable[tuple[int, int]] = ()) -> tuple[str, Suggestion] | None:
+        """Nothing fits all the task's filters: the suggestion with the first of ``droppable`` (slot
+        names, the one to let go of first first) whose letting go finds one, and that slot; None when
+        letting go of any one of them does not help either."""
+        suggested = list(suggested)
+        for slot in droppable:
+            if slot_attribute(slot) not in self.filters(kind, slots):
+                continue
+            found = self.suggest(kind, {**slots, slot: None}, query, profile, model, suggested=suggested, now=now,
+                                 query_spans=query_spans)
+            if found is not None:
+                return slot, found
+        return None
 
     def feature_words(self, kind: str) -> list[str]:
         """Every feature the catalogue's items of ``kind`` have ("romantic", "river view")."""
