@@ -765,6 +765,15 @@ class _TurnRun:
                 if event["task_id"] == task.id:
                     set_slots[str(event.get("name"))] = event.get("value")
             self.record(event)
+        required = {slot for group in domain.tasks[task.type].required for slot in group} \
+            if task.type in domain.tasks else set()
+        cleared = [name for name, value in set_slots.items() if value is None and name in required]
+        if cleared and not decision.cancels:
+            # Rasa's form convention: an action that unsets a slot the task needs did not do it and wants
+            # that slot again ("no train arrives by 05:00"); the task stays open and asks for it
+            self.record(ev.task_resumed(task.id, timestamp=self.dm.clock()))
+            self.apply(slot_policy.next_step(state, task, domain))
+            return
         if decision.cancels:  # the booking is cancelled: so is the task (its details kept, to book again)
             if not result.responses:
                 self.apply([Utter("utter_cancel_task", {"task": task_policy.label(domain, task)}, task.id)])

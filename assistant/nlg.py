@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _FIELDS = ("image", "custom", "attachment")
+# "{hotel-bookstay} nights" with one night: templates count in the plural, one of a thing is singular
+_SINGULAR = {"people": "person", "nights": "night", "tickets": "ticket", "guests": "guest", "rooms": "room"}
+_ONE_OF = re.compile(r"\b(1|one) (people|nights|tickets|guests|rooms)\b", re.IGNORECASE)
+
+
+def singular_counts(text: str) -> str:
+    """ "1 tickets" -> "1 ticket", "1 people" -> "1 person"; any other count as it is."""
+    return _ONE_OF.sub(lambda m: f"{m[1]} {_SINGULAR[m[2].lower()]}", text)
 
 
 @dataclass
@@ -139,6 +147,8 @@ class NaturalLanguageGenerator:
         raw = self.domain.render(response, values, rng=self.rng, channel=self.channel)
         message = BotMessage.from_rasa(raw)
         message.response = response
+        if message.text:
+            message.text = singular_counts(message.text)
         return message
 
     def render_response(self, message: Mapping[str, Any], state: DialogueState, task_id: str | None) -> BotMessage:

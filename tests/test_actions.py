@@ -200,9 +200,25 @@ def test_confirmations_say_what_was_booked(local):
     station = BOOKINGS["action_book_taxi"] | {"taxi-departure": "train station"}
     text = local.run("action_book_taxi", make_tracker(slots=station), DOMAIN).responses[0]["text"]
     assert text.startswith("A taxi from the train station to Acorn Guest House")  # a place by what it is
+    # the train of the timetable (data/catalogue/trains.jsonl): the last one arriving by 10:15 that Sunday
     assert texts["action_book_train"].startswith(
-        "3 tickets booked on the train from cambridge to ely on Sunday 4 May, arriving by 10:15.")
+        "3 tickets booked on TR3009, leaving cambridge at 07:31 and arriving at ely at 07:47 on Sunday 4 May: "
+        "£12.00 in all.")
     assert texts["action_find_attraction"].startswith("I've noted your search for museum in the centre.")
+
+
+def test_no_train_that_fits_books_nothing_and_unsets_what_cannot_be_met(local, remote):
+    too_early = BOOKINGS["action_book_train"] | {"train-destination": "london", "train-day": "friday",
+                                                 "train-arriveby": "05:00"}
+    nowhere = BOOKINGS["action_book_train"] | {"train-destination": "oxford"}
+    for slots, unset, says in ((too_early, "train-arriveby", "the first arrives at"),
+                               (nowhere, "train-destination", "I have no trains to oxford")):
+        tracker = make_tracker(slots=slots)
+        result = local.run("action_book_train", tracker, DOMAIN)
+        assert result == remote.run("action_book_train", tracker, DOMAIN)
+        assert [(e["name"], e["value"]) for e in result.events] == [(unset, None)]
+        [message] = result.responses
+        assert says in message["text"] and "Reference" not in message["text"]
 
 
 def test_an_action_message_without_custom_json_goes_out_without_it(local, remote):

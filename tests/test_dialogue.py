@@ -472,6 +472,35 @@ def test_action_failure_is_apologised_and_the_task_stays_recoverable(domain, run
     assert taxi.status == COMPLETED and "is booked" in texts[0]
 
 
+def test_one_of_a_counted_thing_is_said_in_the_singular(chat, domain):
+    from assistant.nlg import singular_counts
+
+    assert singular_counts("1 tickets, 1 nights for 1 people, one guests") == \
+        "1 ticket, 1 night for 1 person, one guest"
+    assert singular_counts("11 people, 21 nights, 2 tickets") == "11 people, 21 nights, 2 tickets"
+    chat(said("a train from cambridge to ely on friday leaving at 9am for 1", "book_train",
+              train_departure="cambridge", train_destination="ely", train_day="friday",
+              train_leaveat=("09:00", "9am"), train_bookpeople=1))
+    assert chat.responses() == ["utter_confirm_train"]
+    assert "Shall I book 1 ticket from cambridge to ely" in chat.last("bot")[0]["text"]
+
+
+def test_an_action_that_unsets_a_needed_slot_books_nothing_and_asks_for_it_again(chat):
+    chat(said("a train from cambridge to london on friday arriving by 5am for 2", "book_train",
+              train_departure="cambridge", train_destination="london", train_day="friday",
+              train_arriveby=("05:00", "5am"), train_bookpeople=2))
+    assert chat.responses() == ["utter_confirm_train"]
+    texts = chat(said("yes", "affirm"))
+    train = chat.task("train")
+    assert texts[0].startswith("No train from cambridge to london on Friday arrives by 05:00")
+    assert train.status == ACTIVE and chat.focus == train.id and "train-ref" not in train.slots
+    assert train.slots.get("train-arriveby") is None and not chat.last("task_completed")
+    assert chat.responses()[-1].startswith("utter_ask_train-")  # the time, asked again
+    chat(said("leaving at 8am", "inform", train_leaveat=("08:00", "8am")))
+    texts = chat(said("yes", "affirm"))
+    assert train.status == COMPLETED and texts[0].startswith("2 tickets booked on TR")
+
+
 # ===================================================================== the Assistant and its stores
 
 

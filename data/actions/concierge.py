@@ -23,6 +23,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 
+from .timetable import default_timetable
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_PEOPLE = 20
 MAX_NIGHTS = 30
@@ -215,6 +217,10 @@ class BookTaxi(BookingAction):
 
 
 class BookTrain(BookingAction):
+    """Books the train of the timetable that fits (the first leaving at or after the time asked, or
+    the last arriving by it). When none does, it says why and unsets the slot that cannot be met,
+    so the dialogue asks for it again; nothing is booked."""
+
     task = "train"
     required = {"train-departure": as_text, "train-destination": as_text, "train-day": as_day,
                 "train-bookpeople": as_people}
@@ -223,10 +229,24 @@ class BookTrain(BookingAction):
     def name(self) -> str:
         return "action_book_train"
 
-    def confirmation(self, d: dict[str, Any], reference: str) -> str:
-        when = _timing(d, "train")
-        return (f"{_plural(d['train-bookpeople'], 'ticket')} booked on the train from {d['train-departure']} "
-                f"to {d['train-destination']} on {day_text(d['train-day'])}, {when}. Reference: {reference}.")
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        d = self.checked_slots(tracker)
+        choice = default_timetable().choose(d["train-departure"], d["train-destination"], d["train-day"],
+                                            d.get("train-leaveat"), d.get("train-arriveby"))
+        if choice.train is None:
+            dispatcher.utter_message(text=choice.message)
+            return [SlotSet(choice.problem, None)]
+        train = choice.train
+        reference = booking_reference(tracker.sender_id, self.task, {**d, "train_id": train.train_id})
+        people = d["train-bookpeople"]
+        dispatcher.utter_message(text=(
+            f"{_plural(people, 'ticket')} booked on {train.train_id}, leaving {train.departure} at {train.leaveat} "
+            f"and arriving at {train.destination} at {train.arriveby} on {day_text(d['train-day'])}: "
+            f"£{train.price * people:.2f} in all. Reference: {reference}."))
+        return [SlotSet("train-ref", reference)]
+
+    def confirmation(self, d: dict[str, Any], reference: str) -> str:  # run() says it with the train
+        return f"{_plural(d['train-bookpeople'], 'ticket')} booked. Reference: {reference}."
 
 
 class FindAttraction(BookingAction):
