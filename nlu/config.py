@@ -56,6 +56,9 @@ class NluConfig:
     augment_value_swap: float = 0.0
     augment_swap_within_intent: bool = False
     augment_recombine: float = 0.0
+    # weight of an augmented copy in the intent loss: a copy changes only entity values, so for
+    # the intent head it repeats its original sentence (and over-trains it); 1 counts it fully
+    augment_intent_weight: float = 1.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def validate(self) -> "NluConfig":
@@ -70,6 +73,8 @@ class NluConfig:
             problems.append("epochs and batch_size must be >= 1 and max_length >= 8")
         if not 0 < self.layer_lr_decay <= 1:
             problems.append("layer_lr_decay must be in (0, 1]")
+        if not 0 <= self.augment_intent_weight <= 1:
+            problems.append("augment_intent_weight must be in [0, 1]")
         if not 0 <= self.dropout < 1:
             problems.append("dropout must be in [0, 1)")
         if problems:

@@ -81,6 +81,7 @@ class Batch:
     intent_ids: torch.Tensor | None = None  # (B,)
     tag_ids: torch.Tensor | None = None  # (B, W)
     gazetteer: torch.Tensor | None = None  # (B, W, tags) multi-hot: tags that known values give each word
+    intent_weights: torch.Tensor | None = None  # (B,) each row's weight in the intent loss (None: all 1)
 
 
 def collate(

@@ -57,7 +57,11 @@ class JointModel(nn.Module):
         return JointOutput(self.intent_head(self.dropout(sentence)), self.tag_head(self.dropout(words)))
 
     def losses(self, out: JointOutput, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-        intent_loss = F.cross_entropy(out.intent_logits, batch.intent_ids)
+        if batch.intent_weights is None:
+            intent_loss = F.cross_entropy(out.intent_logits, batch.intent_ids)
+        else:
+            each = F.cross_entropy(out.intent_logits, batch.intent_ids, reduction="none")
+            intent_loss = (each * batch.intent_weights).sum() / batch.intent_weights.sum().clamp(min=1.0)
         if self.crf is not None:
             entity_loss = self.crf.nll(out.emissions, batch.tag_ids, batch.word_mask)
         else:

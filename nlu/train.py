@@ -145,6 +145,9 @@ def train(
         encoded.append(encode_words(tokenizer, [w.text for w in words], config.max_length))
         tag_ids.append([tag_index[t] for t in bio_tags(words, e.entities)])
     intent_ids = [intent_index[e.intent] for e in examples]
+    # the originals come first; augmented copies count config.augment_intent_weight in the intent loss
+    copies = len(examples) - len(data.examples)
+    intent_weights = [1.0] * len(data.examples) + [config.augment_intent_weight] * copies
     gazetteer, known = _gazetteer_features(data, examples, labels, tag_index, config)
 
     if config.freeze_embeddings:
@@ -176,6 +179,8 @@ def train(
                 [encoded[i] for i in idx], tokenizer.pad_token_id, [intent_ids[i] for i in idx], [tag_ids[i] for i in idx],
                 [known[i] for i in idx] if known is not None else None, len(labels.tags),
             )
+            if config.augment_intent_weight != 1.0:
+                batch.intent_weights = torch.tensor([intent_weights[i] for i in idx])
             for group, base in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = base * schedule.factor(step)
             loss = _training_step(model, batch, config)

@@ -82,6 +82,38 @@ def test_a_model_is_identified_by_the_settings_that_differ_from_the_defaults():
     assert NluConfig(epochs=3, layer_lr_decay=0.9).changed() == {"epochs": 3, "layer_lr_decay": 0.9}
 
 
+def test_augmented_copies_can_be_left_out_of_the_intent_loss():
+    from nlu.features import Batch
+    from nlu.model import JointModel, JointOutput
+
+    with pytest.raises(NluError, match="augment_intent_weight"):
+        NluConfig(augment_intent_weight=1.5).validate()
+
+    from nlu.encoder import load_pretrained
+
+    encoder, _ = load_pretrained("default")
+    model = JointModel(encoder, 2, ["O"], NluConfig(use_crf=False))  # the losses of given outputs
+    logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [0.0, 2.0]])
+    out = JointOutput(logits, torch.zeros(3, 1, 1))
+    mask = torch.ones(3, 1, dtype=torch.bool)
+    batch = Batch(torch.zeros(3, 1, dtype=torch.long), torch.ones(3, 1, dtype=torch.long),
+                  torch.zeros(3, 1, dtype=torch.long), torch.zeros(3, 1, dtype=torch.long), mask, [1, 1, 1],
+                  torch.tensor([0, 0, 1]), torch.zeros(3, 1, dtype=torch.long))
+    each = torch.nn.functional.cross_entropy(logits, batch.intent_ids, reduction="none")
+    assert model.losses(out, batch)[0] == pytest.approx(float(each.mean()))
+    batch.intent_weights = torch.tensor([1.0, 0.0, 1.0])  # the middle row is a copy, left out
+    assert model.losses(out, batch)[0] == pytest.approx(float((each[0] + each[2]) / 2))
+    batch.intent_weights = torch.zeros(3)  # a batch of copies only teaches the tagger
+    assert model.losses(out, batch)[0] == 0
+
+
+def test_training_with_copies_out_of_the_intent_loss_still_learns_intents(tiny_data, tmp_path):
+    config = tiny_config(epochs=8, augment_value_swap=1.0, augment_intent_weight=0.0)
+    result = train(tiny_data, tiny_data, config, tmp_path / "m", progress=False, log=lambda m: None)
+    assert result.n_train_examples > len(tiny_data.examples)  # the copies were made
+    assert result.dev["intent_accuracy"] >= 0.9
+
+
 def test_layer_wise_learning_rates_fall_from_the_top_layer_down():
     from nlu.encoder import load_pretrained
     from nlu.model import JointModel
