@@ -11,6 +11,7 @@ import logging
 import random
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, Mapping
 
 from policies.decisions import SayText, Utter
@@ -26,6 +27,21 @@ _FIELDS = ("image", "custom", "attachment")
 # "{hotel-bookstay} nights" with one night: templates count in the plural, one of a thing is singular
 _SINGULAR = {"people": "person", "nights": "night", "tickets": "ticket", "guests": "guest", "rooms": "room"}
 _ONE_OF = re.compile(r"\b(1|one) (people|nights|tickets|guests|rooms)\b", re.IGNORECASE)
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def day_words(value: Any) -> Any:
+    """A day slot as said: "friday" -> "Friday", "2025-05-02" -> "Friday 2 May"; anything else as it is."""
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text in _WEEKDAYS:
+        return text.title()
+    try:
+        day = date.fromisoformat(text) if text and len(text) == 10 else None
+    except ValueError:
+        day = None
+    return f"{day:%A} {day.day} {day:%B}" if day is not None else value
 
 
 def singular_counts(text: str) -> str:
@@ -116,7 +132,8 @@ class NaturalLanguageGenerator:
 
     def values(self, state: DialogueState, task_id: str | None) -> dict[str, Any]:
         """Template values: global (profile) slots, overlaid with the task's own; a place said as a
-        common noun reads with its article ("from the train station", not "from train station")."""
+        common noun reads with its article ("from the train station", not "from train station"), a
+        day with its capital ("on Friday")."""
         values = dict(state.slots)
         task = state.task(task_id) if task_id else None
         if task is not None:
@@ -125,6 +142,8 @@ class NaturalLanguageGenerator:
             spec = self.domain.slots.get(slot)
             if spec is not None and spec.kind in PLACE_KINDS:
                 values[slot] = place_words(value)
+            elif spec is not None and spec.kind == "day":
+                values[slot] = day_words(value)
         return values
 
     def utter(self, decision: Utter, state: DialogueState) -> BotMessage:

@@ -205,6 +205,13 @@ def test_confirmations_say_what_was_booked(local):
         "3 tickets booked on TR3009, leaving cambridge at 07:31 and arriving at ely at 07:47 on Sunday 4 May: "
         "£12.00 in all.")
     assert texts["action_find_attraction"].startswith("I've noted your search for museum in the centre.")
+    # a chosen sight: where it is and what entry costs, from the catalogue (the name as the user says it)
+    for name, says in (("Ashcombe Museum", "Ashcombe Museum is at 1 Ashcombe Place, in the centre, and entry is "
+                        "free. Enjoy your visit!"),
+                       ("the hollowmere clock museum", "Hollowmere Clock Museum is at 22 Abbey Street, in the "
+                        "centre, and entry costs £4.00. Enjoy your visit!")):
+        chosen = make_tracker(slots={"attraction-name": name})
+        assert local.run("action_find_attraction", chosen, DOMAIN).responses[0]["text"] == says
 
 
 def test_no_train_that_fits_books_nothing_and_unsets_what_cannot_be_met(local, remote):

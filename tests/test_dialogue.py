@@ -472,7 +472,7 @@ def test_action_failure_is_apologised_and_the_task_stays_recoverable(domain, run
     assert taxi.status == COMPLETED and "is booked" in texts[0]
 
 
-def test_one_of_a_counted_thing_is_said_in_the_singular(chat, domain):
+def test_one_of_a_counted_thing_is_said_in_the_singular_and_a_day_with_its_capital(chat, domain):
     from assistant.nlg import singular_counts
 
     assert singular_counts("1 tickets, 1 nights for 1 people, one guests") == \
@@ -482,7 +482,11 @@ def test_one_of_a_counted_thing_is_said_in_the_singular(chat, domain):
               train_departure="cambridge", train_destination="ely", train_day="friday",
               train_leaveat=("09:00", "9am"), train_bookpeople=1))
     assert chat.responses() == ["utter_confirm_train"]
-    assert "Shall I book 1 ticket from cambridge to ely" in chat.last("bot")[0]["text"]
+    assert "Shall I book 1 ticket from cambridge to ely on Friday," in chat.last("bot")[0]["text"]
+    from assistant.nlg import day_words
+
+    assert [day_words(d) for d in ("friday", "2025-05-02", "someday", None)] == [
+        "Friday", "Friday 2 May", "someday", None]
 
 
 def test_an_action_that_unsets_a_needed_slot_books_nothing_and_asks_for_it_again(chat):

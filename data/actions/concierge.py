@@ -23,6 +23,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 
+from . import venues
 from .timetable import default_timetable
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -250,7 +251,8 @@ class BookTrain(BookingAction):
 
 
 class FindAttraction(BookingAction):
-    """No catalogue lookup yet: it checks the search and files it under a reference."""
+    """A chosen sight: where it is and what entry costs, from the catalogue (nothing to book); a
+    search with no place the catalogue knows is filed under a reference."""
 
     task = "attraction"
     one_of = {"attraction-type": as_text, "attraction-area": as_text, "attraction-name": as_text}
@@ -259,6 +261,9 @@ class FindAttraction(BookingAction):
         return "action_find_attraction"
 
     def confirmation(self, d: dict[str, Any], reference: str) -> str:
+        item = venues.find("attraction", d.get("attraction-name", ""))
+        if item is not None:
+            return f"{venues.visit_text(item)} Enjoy your visit!"
         what = d.get("attraction-name") or d.get("attraction-type", "an attraction")
         where = f" in the {d['attraction-area']}" if "attraction-area" in d else ""
         return f"I've noted your search for {what}{where}. Reference: {reference}."
