@@ -233,9 +233,9 @@ NO_PREFERENCE = "dontcare"
 
 def answer_no_preference(pending: Pending, state: DialogueState, request: Request,
                          domain: Domain) -> list[Decision] | None:
-    """ "Surprise me" / "I don't mind" (or a bare "no": no preference) to the question for an optional
-    slot: the slot is settled as "dontcare" (no filter, never asked again); None when the reply is
-    something else."""
+    """ "Surprise me" / "I don't mind" (or a bare "no": no preference; a bare "yes" to the taste
+    question, which offers to surprise) to the question for an optional slot: the slot is settled as
+    "dontcare" (no filter, never asked again); None when the reply is something else."""
     task = state.task(pending.task_id) if pending.task_id else state.focused_task
     if task is None or not task.is_open or task.requested_slot is None:
         return None
@@ -245,7 +245,10 @@ def answer_no_preference(pending: Pending, state: DialogueState, request: Reques
         return None
     if proposals(task.type, request.entities, domain):
         return None
-    if not cues.no_preference(request.text) and cues.yes_or_no(request.intent, request.text) != "no":
+    reply = cues.yes_or_no(request.intent, request.text)
+    # the taste question ends "... or shall I surprise you?": a bare "yes" / "ok" takes the offer
+    surprise = reply == "yes" and slot == task_type.taste
+    if not cues.no_preference(request.text) and reply != "no" and not surprise:
         return None
     return [SetSlot(slot, NO_PREFERENCE, task.id), SetSlot(REQUESTED_SLOT, None, task.id)]
 

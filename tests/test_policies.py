@@ -544,10 +544,17 @@ def test_surprise_me_settles_an_optional_slot_as_dontcare(domain):
     for text in ("surprise me", "I don't mind", "any cuisine is fine", "you choose", "whatever", "no", "not really"):
         assert slot_policy.answer_no_preference(pending, state, R(text, "inform", 0.3, ()), domain) == [
             SetSlot("restaurant-food", "dontcare", "restaurant-1"), SetSlot("requested_slot", None, "restaurant-1")], text
+    # the taste question offers to surprise: a bare yes takes the offer
+    for text in ("yes", "ok", "sure"):
+        assert slot_policy.answer_no_preference(pending, state, R(text, "affirm", 0.9, ()), domain)[0] == \
+            SetSlot("restaurant-food", "dontcare", "restaurant-1"), text
     # a cuisine is an answer of its own; a required slot cannot be left to us
     indian = Request.from_parse(said("any indian place", "inform", restaurant_food="indian"))[0]
     assert slot_policy.answer_no_preference(pending, state, indian, domain) is None
     assert slot_policy.answer_no_preference(pending, state, R("italian", "inform", 0.9, ()), domain) is None
+    state.apply(ev.slot_set("requested_slot", "restaurant-pricerange", "restaurant-1"))
+    # "any price range in mind?" "yes": that is no answer yet (only the taste question offers to surprise)
+    assert slot_policy.answer_no_preference(pending, state, R("yes", "affirm", 0.9, ()), domain) is None
     state.apply(ev.slot_set("requested_slot", "restaurant-bookpeople", "restaurant-1"))
     assert slot_policy.answer_no_preference(pending, state, R("I don't mind", "inform", 0.9, ()), domain) is None
 
