@@ -45,7 +45,7 @@ from assistant.profile.updates import (
 )
 from assistant.recommender.service import descriptive_words
 from assistant.state import ACTIVE
-from policies import clock_time, conflicts, fallback, landmarks, recommend_policy, slot_policy, task_policy
+from policies import clock_time, conflicts, fallback, landmarks, plans, recommend_policy, slot_policy, task_policy
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
 from policies.cues import means_nearby, means_there, yes_or_no
 from policies.decisions import (
@@ -368,6 +368,9 @@ class _TurnRun:
                 understood = True
             elif step.kind == task_policy.PROFILE:
                 decisions = self.profile_step(step) if self.user is not None else task_policy.profile(step, state, domain)
+                understood = True
+            elif step.kind == task_policy.PLANS:
+                decisions = plans.summary(state, domain)
                 understood = True
             elif step.kind == task_policy.CHITCHAT:
                 decisions = task_policy.chitchat(step)

@@ -72,7 +72,7 @@ GENERAL_RESPONSES: dict[str, str] = {
 # Placeholders the dialogue manager fills besides slot names; any other is a typo.
 TEMPLATE_VARIABLES = frozenset({
     "task", "question", "current", "later", "options", "slot", "value", "hint", "detail", "fix",
-    "constraint", "item", "reasons", "suggestion", "preference", "profile", "reference",
+    "constraint", "item", "reasons", "suggestion", "preference", "profile", "reference", "plans",
     "option_1", "option_2", "payload_1", "payload_2",
 })  # fmt: skip
 

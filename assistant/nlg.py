@@ -11,11 +11,11 @@ import logging
 import random
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING, Any, Mapping
 
 from policies.decisions import SayText, Utter
 from policies.slot_policy import PLACE_KINDS
+from policies.words import day_words, place_words
 
 if TYPE_CHECKING:
     from assistant.domain import Domain
@@ -27,21 +27,6 @@ _FIELDS = ("image", "custom", "attachment")
 # "{hotel-bookstay} nights" with one night: templates count in the plural, one of a thing is singular
 _SINGULAR = {"people": "person", "nights": "night", "tickets": "ticket", "guests": "guest", "rooms": "room"}
 _ONE_OF = re.compile(r"\b(1|one) (people|nights|tickets|guests|rooms)\b", re.IGNORECASE)
-
-
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def day_words(value: Any) -> Any:
-    """A day slot as said: "friday" -> "Friday", "2025-05-02" -> "Friday 2 May"; anything else as it is."""
-    text = str(value).strip().lower() if isinstance(value, str) else None
-    if text in _WEEKDAYS:
-        return text.title()
-    try:
-        day = date.fromisoformat(text) if text and len(text) == 10 else None
-    except ValueError:
-        day = None
-    return f"{day:%A} {day.day} {day:%B}" if day is not None else value
 
 
 def singular_counts(text: str) -> str:
@@ -99,20 +84,6 @@ def _custom(message: Mapping[str, Any]) -> Any:
         if value is not None and value != {}:
             return value
     return None
-
-
-# a place named by what it is, not by its name: "train station", "hotel", "the museum"
-_COMMON_PLACE = re.compile(
-    r"^(?:[a-z]+ )*(?:station|airport|hotel|restaurant|museum|college|cinema|theatre|park|gallery|centre|"
-    r"market|church|cathedral|hospital|university|zoo|guesthouse|attraction|port|harbour)$")
-
-
-def place_words(value: Any) -> Any:
-    """ "train station" -> "the train station"; names ("Ashcombe Museum", "london") as they are."""
-    if isinstance(value, str) and value == value.lower() and _COMMON_PLACE.match(value.strip()) \
-            and not value.startswith(("the ", "my ", "our ", "a ", "an ")):
-        return f"the {value.strip()}"
-    return value
 
 
 def inline_sentence(text: str | None) -> str | None:

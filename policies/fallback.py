@@ -45,6 +45,7 @@ INTENT_PHRASES: dict[str, str] = {
     "reject_suggestion": "turn down the suggestion",
     "ask_alternative": "see another suggestion",
     "ask_profile": "see what I know about you",
+    "ask_plans": "go over your plans",
     "forget_me": "have me forget you",
     "cancel_task": "cancel something",
     "help": "know what I can do",

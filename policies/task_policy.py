@@ -53,6 +53,7 @@ CANCEL = "cancel"
 RESUME = "resume"
 PREFERENCE = "preference"
 PROFILE = "profile"
+PLANS = "plans"
 CHITCHAT = "chitchat"
 OTHER = "other"
 
@@ -139,6 +140,8 @@ def classify(request: Request, state: DialogueState, domain: Domain, ctx: TurnCo
         return Step(TASK, request, task_type.name, goal, priority(request, task_type, domain, ctx))
     if intent == "inform_preference":
         return Step(PREFERENCE, request)
+    if intent == "ask_plans":
+        return Step(PLANS, request)
     if intent in ("ask_profile", "forget_me"):
         return Step(PROFILE, request)
     if intent in CHITCHAT_RESPONSES:

@@ -37,7 +37,7 @@ def as_text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-# the words assistant/nlg.py reads with "the" too: action code runs on a rasa-sdk server and imports
+# the words policies/words.py reads with "the" too: action code runs on a rasa-sdk server and imports
 # only rasa_sdk, so it keeps its own copy
 _COMMON_PLACE = re.compile(
     r"^(?:[a-z]+ )*(?:station|airport|hotel|restaurant|museum|college|cinema|theatre|park|gallery|centre|"

@@ -1,0 +1,84 @@
+"""The agenda in words: "what have I booked?" lists every task of the conversation, what it holds,
+how far it got and, for one still open, what it waits for. Pure: state and domain in, decisions out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from assistant.state import CANCELLED, COMPLETED, FAILED, SUSPENDED
+from policies.decisions import Decision, Utter
+from policies.slot_policy import NO_PREFERENCE, PLACE_KINDS
+from policies.words import day_words, place_words
+
+if TYPE_CHECKING:
+    from assistant.domain import Domain
+    from assistant.state import DialogueState, Task
+
+def summary(state: DialogueState, domain: Domain) -> list[Decision]:
+    lines = [line for line in (describe(task, domain) for task in state.tasks) if line]
+    if not lines:
+        return [Utter("utter_no_plans")]
+    return [Utter("utter_plans", {"plans": " ".join(lines)})]
+
+
+def describe(task: Task, domain: Domain) -> str | None:
+    """ "Your restaurant booking is done: Osteria Verde, for 2, on Friday at 19:00 (reference QJDU2COY)." """
+    task_type = domain.tasks.get(task.type)
+    if task_type is None:
+        return None
+    details = ", ".join(d for d in (_detail(domain, slot, task.slots.get(slot)) for slot in task_type.slot_names) if d)
+    details = details.replace(", at ", " at ").replace(", arriving by", " arriving by")
+    label = f"Your {task_type.label}"
+    ref = task.slots.get(f"{task.type}-ref")
+    if task.status == COMPLETED:
+        return f"{label} is done: {details}" + (f" (reference {ref})." if ref else ".")
+    if task.status == CANCELLED:
+        return f"{label} was cancelled" + (f" ({details})." if details else ".")
+    if task.status == FAILED:
+        return f"{label} could not be done" + (f" ({details})." if details else ".")
+    missing = task_type.missing(task.slots)
+    state_words = "is waiting" if task.status == SUSPENDED else "is under way"
+    text = f"{label} {state_words}" + (f": {details}" if details else "")
+    if missing:
+        spec = domain.slots.get(missing[0])
+        name = spec.label if spec is not None and spec.label else missing[0]
+        text += f"; no {name} chosen yet" if spec is not None and spec.kind == "name" else f"; I still need the {name}"
+    return text + "."
+
+
+def _detail(domain: Domain, slot: str, value: Any) -> str | None:
+    spec = domain.slots.get(slot)
+    if value is None or spec is None or slot.endswith("-ref") or str(value).lower() == NO_PREFERENCE:
+        return None
+    kind = spec.kind
+    text = str(place_words(value) if kind in PLACE_KINDS else value)
+    if kind == "origin":
+        return f"from {text}"
+    if kind == "destination":
+        return f"to {text}"
+    if kind == "day":
+        return f"on {day_words(text)}"
+    if kind == "time":
+        return f"at {text}"
+    if kind == "arrival":
+        return f"arriving by {text}"
+    if kind == "people":
+        return f"for {_count(value)}"
+    if kind == "nights":
+        count = _count(value)
+        return f"{count} night{'' if count == '1' else 's'}"
+    if kind == "area":
+        return f"in the {text}"
+    if kind == "food":
+        return f"{text} food"
+    if kind == "stars":
+        return f"{_count(value)} stars"
+    if kind in ("parking", "internet"):
+        return f"with {spec.label}" if text.lower() in ("yes", "true", "free") else f"no {spec.label} needed"
+    return text
+
+
+def _count(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,36 @@
+"""How slot values read inside a sentence: "from the train station", "on Friday". Pure; used by the
+NLG (assistant/nlg.py) for template values and by the policies that word things themselves."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+# a place named by what it is, not by its name: "train station", "hotel", "the museum"
+_COMMON_PLACE = re.compile(
+    r"^(?:[a-z]+ )*(?:station|airport|hotel|restaurant|museum|college|cinema|theatre|park|gallery|centre|"
+    r"market|church|cathedral|hospital|university|zoo|guesthouse|attraction|port|harbour)$")
+
+
+def place_words(value: Any) -> Any:
+    """ "train station" -> "the train station"; names ("Ashcombe Museum", "london") as they are."""
+    if isinstance(value, str) and value == value.lower() and _COMMON_PLACE.match(value.strip()) \
+            and not value.startswith(("the ", "my ", "our ", "a ", "an ")):
+        return f"the {value.strip()}"
+    return value
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def day_words(value: Any) -> Any:
+    """A day slot as said: "friday" -> "Friday", "2025-05-02" -> "Friday 2 May"; anything else as it is."""
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text in _WEEKDAYS:
+        return text.title()
+    try:
+        day = date.fromisoformat(text) if text and len(text) == 10 else None
+    except ValueError:
+        day = None
+    return f"{day:%A} {day.day} {day:%B}" if day is not None else value
