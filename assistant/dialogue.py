@@ -45,7 +45,8 @@ from assistant.profile.updates import (
 )
 from assistant.recommender.service import descriptive_words
 from assistant.state import ACTIVE
-from policies import clock_time, conflicts, fallback, landmarks, plans, recommend_policy, slot_policy, task_policy
+from policies import (clock_time, conflicts, cues, fallback, landmarks, plans, recommend_policy, slot_policy,
+                      task_policy)
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
 from policies.cues import means_nearby, means_there, yes_or_no
 from policies.decisions import (
@@ -305,6 +306,8 @@ class _TurnRun:
         """Decisions settling the question asked last, or None when the request does not answer it."""
         pending = ctx.pending
         state, domain = self.state, self.domain
+        if pending is not None and self.back_to_asker(pending, request):
+            return None  # "ok, back to the hotel" while the hotel asks: a way back, not a yes to its question
         if pending is not None and pending.expects == SUGGESTION and request.intent != "cancel_task":
             owner = state.task(pending.task_id) if pending.task_id else None
             serving = domain.task_for_intent(request.intent)
@@ -331,6 +334,12 @@ class _TurnRun:
             if reply == "yes":
                 return [Utter("utter_help")]
         return None
+
+    def back_to_asker(self, pending: Pending, request: Request) -> bool:
+        """ "Back to the hotel" (or just "back to it") while the task that asked is the hotel."""
+        asks, named = cues.resume_target(request.text, self.domain, request.entities)
+        asker = self.state.task(pending.task_id) if pending.task_id else None
+        return asks and asker is not None and named in (None, asker.type)
 
     def route(self, requests: list[Request], message: str, ctx: TurnContext) -> None:
         state, domain = self.state, self.domain

@@ -82,6 +82,7 @@ PARSES = ScriptedParser(
          hotel_parking=("yes", "parking")),
     said("no, something in the centre", "reject_suggestion", hotel_area="centre"),
     said("no, I need parking", "reject_suggestion", hotel_parking=("yes", "parking")),
+    said("ok, back to the hotel", "affirm"),
 )
 
 
@@ -358,6 +359,15 @@ def test_when_nothing_fits_it_all_one_filter_is_set_aside_and_said(domain, runne
     item = talk.last
     assert item["attributes"]["area"] == "centre" and item["attributes"]["parking"] is True
     assert talk.task("hotel").slots.get("hotel-pricerange") is None
+
+
+def test_ok_back_to_the_hotel_while_the_hotel_asks_is_no_yes_to_its_suggestion(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "ned")
+    talk("I need a hotel near the station")
+    offered = talk.last["id"]
+    reply = talk("ok, back to the hotel")
+    assert talk.task("hotel").slots.get("hotel-name") is None  # nothing was accepted
+    assert talk.last["id"] == offered and "How about" in reply  # the same place, asked again
 
 
 def test_the_users_own_words_pick_the_candidates(domain, runner, recommender, db):
