@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from assistant.profile.describe import value_words
 from assistant.state import CANCELLED, COMPLETED, FAILED, SUSPENDED
 from policies.decisions import Decision, Utter
 from policies.slot_policy import NO_PREFERENCE, PLACE_KINDS
@@ -70,7 +71,7 @@ def _detail(domain: Domain, slot: str, value: Any) -> str | None:
     if kind == "area":
         return f"in the {text}"
     if kind == "food":
-        return f"{text} food"
+        return value_words("food", text)  # "Italian food"
     if kind == "stars":
         return f"{_count(value)} stars"
     if kind in ("parking", "internet"):
