@@ -52,6 +52,7 @@ from policies.cues import means_nearby, means_there, yes_or_no
 from policies.decisions import (
     ANYTHING_ELSE,
     CANCEL_BOOKING,
+    CHANGE_BOOKING,
     CONFIRM,
     CONFLICT,
     OFFER,
@@ -326,6 +327,8 @@ class _TurnRun:
             return task_policy.answer_which(pending, state, request, domain)
         if pending.expects == CANCEL_BOOKING:
             return task_policy.answer_cancel_booking(pending, state, request, domain)
+        if pending.expects == CHANGE_BOOKING:
+            return task_policy.answer_change_booking(pending, state, request, domain)
         if pending.expects == ANYTHING_ELSE and not request.entities:
             reply = yes_or_no(request.intent, request.text)
             if reply == "no":
@@ -784,6 +787,11 @@ class _TurnRun:
             # Rasa's form convention: an action that unsets a slot the task needs did not do it and wants
             # that slot again ("no train arrives by 05:00"); the task stays open and asks for it
             self.record(ev.task_resumed(task.id, timestamp=self.dm.clock()))
+            self.apply(slot_policy.next_step(state, task, domain))
+            return
+        if decision.cancels and decision.rebook:  # a change: the old booking is gone, the task books again
+            self.record(ev.task_resumed(task.id, timestamp=self.dm.clock()))
+            self.apply([SetSlot(slot, value, task.id) for slot, value in decision.rebook])
             self.apply(slot_policy.next_step(state, task, domain))
             return
         if decision.cancels:  # the booking is cancelled: so is the task (its details kept, to book again)

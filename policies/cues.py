@@ -28,6 +28,9 @@ ANOTHER = re.compile(r"\b(?:another|a second|second one|one more|a new one|a sep
 EVERYTHING = re.compile(r"\b(?:everything|all of (?:it|them)|all my|all the|the lot)\b", re.IGNORECASE)
 KEEP = re.compile(r"\b(?:keep|still want|fine|go ahead|that'?s ok)\b", re.IGNORECASE)
 CHANGE = re.compile(r"\b(?:something else|else|other|different|change)\b", re.IGNORECASE)
+# "actually make it 2pm", "can we move it to saturday": a new value for something already settled
+CORRECTION = re.compile(r"\b(?:actually|make it|change|move|instead|rather|switch|can we do|could we do)\b",
+                        re.IGNORECASE)
 UPDATE = re.compile(r"\b(?:update|same one|existing|merge)\b", re.IGNORECASE)
 YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|sounds good|correct)\b", re.I)
 NO = re.compile(r"^\W*(?:no|nope|nah|not now|don'?t|never mind|nevermind)\b", re.IGNORECASE)

@@ -21,6 +21,7 @@ CONFLICT = "conflict"
 WHICH_TASK = "which_task"
 ANYTHING_ELSE = "anything_else"
 CANCEL_BOOKING = "cancel_booking"  # "shall I cancel the booking?" about a task already done
+CHANGE_BOOKING = "change_booking"  # "shall I change it to 14:00?" about a task already done
 SUGGESTION = "suggestion"  # a recommendation: accept, reject (with a reason), or "something else"
 
 
@@ -158,11 +159,13 @@ class SayText:
 class RunAction:
     """Run the task's fulfilment action; success completes the task, an ActionError leaves it open.
     With ``cancels``, the action cancels the task's booking: success cancels the task, and an
-    ActionError leaves the booking as it was."""
+    ActionError leaves the booking as it was. With ``rebook`` too (a change to a booking), success
+    reopens the task with these slot values instead, to book it again."""
 
     task_id: str
     action: str
     cancels: bool = False
+    rebook: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from policies import cues, recommend_policy, slot_policy
 from policies.context import Request
-from policies.decisions import CANCEL_BOOKING, CONFIRM, CONFLICT, OFFER, RETRY, SLOT, SUGGESTION, Decision, Utter
+from policies.decisions import (CANCEL_BOOKING, CHANGE_BOOKING, CONFIRM, CONFLICT, OFFER, RETRY, SLOT, SUGGESTION,
+                                Decision, Utter)
 from policies.index import index
 from policies.task_policy import resume_target
 
@@ -108,7 +109,7 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
     return utter("utter_clarify", values)
 
 
-_YES_NO_QUESTIONS = frozenset({CONFIRM, OFFER, RETRY, CANCEL_BOOKING})  # what a pending question expects
+_YES_NO_QUESTIONS = frozenset({CONFIRM, OFFER, RETRY, CANCEL_BOOKING, CHANGE_BOOKING})  # what a pending question expects
 
 
 def _plain_yes_or_no(parse: Parse) -> bool:

@@ -23,6 +23,7 @@ from assistant.profile.updates import entity_feeling
 from policies import cues, slot_policy
 from policies.decisions import (
     CANCEL_BOOKING,
+    CHANGE_BOOKING,
     CONFLICT,
     SUGGESTION,
     WHICH_TASK,
@@ -342,13 +343,17 @@ def inform(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
         if asked is not None:
             per_task[focused.id] = {asked: leftovers.pop()[1]}
     new_tasks: dict[str, dict[str, Any]] = {}
+    changes: dict[str, dict[str, Any]] = {}
     for slot, value in leftovers:
         owner = idx.owner.get(slot)
         if owner is None:
             continue
         open_task = state.task_of_type(owner)
         waiting = waiting_for(state, slot, domain) if open_task is None else None
-        if open_task is not None:
+        booked = _booked(state, owner, domain) if open_task is None and waiting is None else None
+        if booked is not None and cues.CORRECTION.search(request.text or "") and booked.slots.get(slot) != value:
+            changes.setdefault(booked.id, {})[slot] = value  # "actually make it 2pm" after the table is booked
+        elif open_task is not None:
             per_task.setdefault(open_task.id, {}).setdefault(slot, value)
         elif waiting is not None:  # "2 people" while the hotel waits for its guests: the hotel's answer
             per_task.setdefault(waiting.id, {}).setdefault(idx.maps(waiting.type, slot), value)  # type: ignore[arg-type]
@@ -360,11 +365,51 @@ def inform(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
         out += slot_policy.fill(task_id, checked, domain)
         if task_id != state.focus and checked.values:
             out.append(Utter("utter_task_merged", {"task": label(domain, task)}, task_id))  # type: ignore[arg-type]
+    for task_id, proposed in changes.items():
+        return out + _ask_change_booking(state.task(task_id), proposed, domain)  # type: ignore[arg-type]
     for owner, proposed in new_tasks.items():
         task_type = domain.tasks[owner]
         goal = "find" if "find" in task_type.intents.values() else "book"
         return out + start(task_type, task_type.priority, goal, proposed, state, domain)  # one new task per request
     return out
+
+
+def _booked(state: DialogueState, task_type: str, domain: Domain) -> Task | None:
+    """The latest booking of a type that went through and can be cancelled (so changed)."""
+    spec = domain.tasks.get(task_type)
+    if spec is None or not spec.cancel_action:
+        return None
+    task = state.task_of_type(task_type, open_only=False)
+    return task if task is not None and task.status == COMPLETED and task.slots.get(spec.reference_slot) else None
+
+
+def _ask_change_booking(task: Task, proposed: dict[str, Any], domain: Domain) -> list[Decision]:
+    """ "Your restaurant booking is already booked (reference X). Shall I change the time to 14:00?"
+    The new values travel with the question (its ``conflict`` record) to the answer."""
+    checked = slot_policy.check(task.slots, proposed, domain)
+    if not checked.values:
+        return slot_policy.invalid_asks(task.id, checked, domain)
+    idx = index(domain)
+    fix = _join([f"the {idx.label(domain, s)} to {display_value(v)}" for s, v in checked.values.items()])
+    reference = task.slots.get(domain.tasks[task.type].reference_slot)
+    values = {"task": label(domain, task), "reference": reference, "fix": fix}
+    change = {"kind": CHANGE_BOOKING, "task_ids": [task.id], "slots": dict(checked.values)}
+    return [Utter("utter_ask_change_booking", values, task.id, expects=CHANGE_BOOKING, conflict=change)]
+
+
+def answer_change_booking(pending: Pending, state: DialogueState, request: Request,
+                          domain: Domain) -> list[Decision] | None:
+    """The reply to "shall I change it?": yes cancels the booking and reopens the task with the new
+    values (it is confirmed and booked again); no keeps the booking as it is."""
+    task = state.task(pending.task_id) if pending.task_id else None
+    task_type = domain.tasks.get(task.type) if task is not None else None
+    slots = dict((pending.conflict or {}).get("slots") or {})
+    reply = cues.yes_or_no(request.intent, request.text)
+    if task is None or task_type is None or not task_type.cancel_action or not slots or reply is None:
+        return None
+    if reply == "yes" and task.status == COMPLETED:
+        return [RunAction(task.id, task_type.cancel_action, cancels=True, rebook=tuple(slots.items()))]
+    return [Utter("utter_booking_kept", {"task": label(domain, task)}, task.id)]
 
 
 def waiting_for(state: DialogueState, slot: str, domain: Domain) -> Task | None:

@@ -268,6 +268,29 @@ def test_a_booking_already_made_is_cancelled_only_when_the_user_says_yes(chat):
     assert chat(said("cancel it", "cancel_task")) == ["There's nothing in progress to cancel."]
 
 
+def test_a_change_to_a_booking_made_cancels_it_and_books_again_when_the_user_says_yes(chat):
+    book_table(chat, "13:00", people=3)
+    table = chat.task("restaurant")
+    first = table.slots["restaurant-ref"]
+    [question] = chat(said("actually make it 2pm", "inform", restaurant_booktime=("14:00", "2pm")))
+    assert question == (f"Your restaurant booking is already booked (reference {first}). Shall I change the time "
+                        "to 14:00? I'll cancel it and book it again.")
+    assert table.status == COMPLETED and len(chat.state.tasks) == 1  # no second table started
+    assert chat(said("no", "deny")) == ["OK, your restaurant booking stays booked."]
+    assert table.slots["restaurant-booktime"] == "13:00" and table.slots["restaurant-ref"] == first
+
+    chat(said("actually make it 2pm", "inform", restaurant_booktime=("14:00", "2pm")))
+    texts = chat(said("yes", "affirm"))
+    assert texts[0] == f"Your restaurant booking {first} is cancelled."
+    assert chat.responses()[-1] == "utter_confirm_restaurant" and "14:00" in texts[-1]
+    assert table.is_open and table.slots["restaurant-booktime"] == "14:00"
+    chat(said("yes", "affirm"))
+    assert table.status == COMPLETED and table.slots["restaurant-ref"] not in (None, first)
+    # a new value without a word of change is no change to the booking: a new request, as before
+    chat(said("at 9pm", "inform", restaurant_booktime="21:00"))
+    assert chat.task("restaurant") is not table
+
+
 def test_a_booking_that_cannot_be_cancelled_stands(domain, runner):
     chat = Chat(dm_for(domain, runner))
     chat(said(f"a taxi from {ACORN} to the station at 18:00", "book_taxi", taxi_departure=ACORN,
