@@ -218,6 +218,11 @@ def start_or_merge(step: Step, state: DialogueState, domain: Domain, announce: b
     proposed = slot_policy.proposals(task_type.name, request.entities, domain)
     out: list[Decision] = profile_values(request, domain)
     existing = None if cues.wants_another(request.text) else state.task_of_type(task_type.name)
+    booked = _booked(state, task_type.name, domain) if existing is None and not cues.wants_another(request.text) \
+        else None
+    if booked is not None and proposed and cues.CORRECTION.search(request.text or "") \
+            and any(booked.slots.get(s) != v for s, v in proposed.items()):
+        return out + _ask_change_booking(booked, proposed, domain)  # "can we move the taxi to 6pm instead?"
     if existing is None:
         return out + start(task_type, step.priority, step.goal, proposed, state, domain, announce)
     return out + _merge(step, existing, task_type, proposed, state, domain, announce)
@@ -385,7 +390,18 @@ def _booked(state: DialogueState, task_type: str, domain: Domain) -> Task | None
 
 def _ask_change_booking(task: Task, proposed: dict[str, Any], domain: Domain) -> list[Decision]:
     """ "Your restaurant booking is already booked (reference X). Shall I change the time to 14:00?"
-    The new values travel with the question (its ``conflict`` record) to the answer."""
+    The new values travel with the question (its ``conflict`` record) to the answer. A time of a
+    kind the booking does not have ("to 6pm" read as the arrival, for a taxi booked by its pick-up
+    time) changes the time it has: "move it to 6pm" moves what was set."""
+    task_type = domain.tasks[task.type]
+    moved: dict[str, Any] = {}
+    for slot, value in proposed.items():
+        group = next((g for g in task_type.required if slot in g and len(g) > 1), ())
+        filled = [s for s in group if task.slots.get(s) is not None]
+        moved[slot if not filled or slot in filled else filled[0]] = value
+    proposed = {s: v for s, v in moved.items() if task.slots.get(s) != v}
+    if not proposed:  # "move it to 5pm" when it is at 5pm already
+        return [Utter("utter_booking_kept", {"task": label(domain, task)}, task.id)]
     checked = slot_policy.check(task.slots, proposed, domain)
     if not checked.values:
         return slot_policy.invalid_asks(task.id, checked, domain)

@@ -286,9 +286,19 @@ def test_a_change_to_a_booking_made_cancels_it_and_books_again_when_the_user_say
     assert table.is_open and table.slots["restaurant-booktime"] == "14:00"
     chat(said("yes", "affirm"))
     assert table.status == COMPLETED and table.slots["restaurant-ref"] not in (None, first)
+    # a booked taxi moved "to 6pm", read as the arrival: the pick-up time it has is what moves
+    chat(said(f"a taxi from {ACORN} to the station at 17:00", "book_taxi", taxi_departure=ACORN,
+              taxi_destination="station", taxi_leaveat="17:00"))
+    chat(said("yes", "affirm"))
+    [question] = chat(said("can we move the taxi to 6pm instead?", "book_taxi", taxi_arriveby=("18:00", "6pm")))
+    assert "Shall I change the pick-up time to 18:00?" in question and len(chat.state.tasks) == 2
+    chat(said("yes", "affirm"))  # to the change
+    assert chat.task("taxi").slots["taxi-leaveat"] == "18:00" and chat.task("taxi").slots.get("taxi-arriveby") is None
+    chat(said("yes", "affirm"))  # to the booking
+    assert chat.task("taxi").status == COMPLETED
     # a new value without a word of change is no change to the booking: a new request, as before
-    chat(said("at 9pm", "inform", restaurant_booktime="21:00"))
-    assert chat.task("restaurant") is not table
+    texts = chat(said("at 9pm", "inform", restaurant_booktime="21:00"))
+    assert chat.task("restaurant") is not table, (texts, chat.responses())
 
 
 def test_a_booking_that_cannot_be_cancelled_stands(domain, runner):
