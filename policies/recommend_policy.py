@@ -96,8 +96,9 @@ def taste_question(task: Task, task_type: TaskType, profile: UserProfile, now: f
     task's ``taste`` slot is empty (not even "dontcare") and was not just asked, nothing was
     suggested for the task yet, and the profile knows no liked value of that attribute and holds no
     history of this kind of place (a new user, asked once: after the answer a suggestion is in the
-    history); for food, a known diet is enough to start from. ``values``: the slot's values where it has a fixed set; then only a liked one of them
-    counts (a liked kind of hotel says nothing of the sights a user likes, though both are a "type")."""
+    history); for food, a known diet is enough to start from. ``values``: the slot's values where it
+    has a fixed set; then only a liked one of them counts (a liked kind of hotel says nothing of the
+    sights a user likes, though both are a "type")."""
     slot = task_type.taste
     kind = task_type.recommend
     if slot is None or kind is None or suggested or described or task.slots.get(slot) is not None:
