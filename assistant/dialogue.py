@@ -44,11 +44,11 @@ from assistant.profile.updates import (
     record_suggestion,
 )
 from assistant.recommender.service import descriptive_words
-from assistant.state import ACTIVE
+from assistant.state import ACTIVE, CANCELLED
 from policies import (clock_time, conflicts, cues, fallback, landmarks, plans, recommend_policy, slot_policy,
                       task_policy)
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
-from policies.cues import means_nearby, means_there, yes_or_no
+from policies.cues import means_from_there, means_nearby, means_there, yes_or_no
 from policies.decisions import (
     ANYTHING_ELSE,
     CANCEL_BOOKING,
@@ -315,6 +315,10 @@ class _TurnRun:
             if serving is None or (owner is not None and serving.name == owner.type):
                 return recommend_policy.answer(pending, state, request, domain)
             return None
+        if pending is not None and pending.expects == SLOT:
+            place = slot_policy.answer_with_place(pending, state, request, domain)
+            if place is not None:
+                return place  # "the Lockside Guesthouse" to "where should the taxi pick you up?"
         if pending is None or request.intent == "cancel_task" or domain.task_for_intent(request.intent):
             return None
         if pending.expects in (CONFIRM, OFFER, RETRY):
@@ -359,6 +363,7 @@ class _TurnRun:
                 if started:
                     self.apply(self.carried_over(started))
                     self.apply(self.place_there(started))
+                    self.apply(self.start_from_there(started))
                 task = state.task(started) if started else state.task_of_type(step.task_type)  # type: ignore[arg-type]
                 if task is not None:
                     served.append(task.id)
@@ -514,6 +519,23 @@ class _TurnRun:
             if timed and spec.kind == "destination":
                 there += task_policy.arrive_before(task, other, self.domain, self.dm.config.taxi_margin_minutes)
             return there
+        return []
+
+    def start_from_there(self, task_id: str) -> list[Decision]:
+        """ "A taxi home afterwards", "a cab from there": the ride starts at the place of the latest
+        other task that has one (the table just booked)."""
+        task = self.state.task(task_id)
+        if task is None or not means_from_there(self.said_now(task)):
+            return []
+        task_type = self.domain.tasks[task.type]
+        origin = next((s for s in task_type.slot_names if self.domain.slots[s].kind == "origin"), None)
+        if origin is None or task.slots.get(origin) is not None or task_type.schedule.get("day"):
+            return []  # a journey with a day leaves from a station, not from the restaurant
+        for other in reversed(self.state.tasks):
+            other_type = self.domain.tasks.get(other.type)
+            place = other_type.schedule_value("place", other.slots) if other_type is not None else None
+            if other.id != task.id and place is not None and other.status != CANCELLED:
+                return [SetSlot(origin, place, task.id)]
         return []
 
     def profile_step(self, step: task_policy.Step) -> list[Decision]:

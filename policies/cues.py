@@ -69,6 +69,15 @@ VAGUE_PLACE = re.compile(r"\b(?:place|places|somewhere|someplace|anywhere|spot)\
 _GENERIC = frozenset({"booking", "plan", "journey", "reservation", "trip", "search", "a", "the", "my"})
 
 
+# "a taxi home afterwards", "a cab from there": the ride starts at the place just talked about
+FROM_THERE = re.compile(r"\b(?:afterwards|after(?:wards)? (?:dinner|lunch|the meal|the show|that|it)|from there|"
+                        r"from that place|when we'?re done|when we finish)\b", re.IGNORECASE)
+
+
+def means_from_there(text: str) -> bool:
+    return FROM_THERE.search(text or "") is not None
+
+
 def means_there(text: str) -> bool:
     return THERE.search(text or "") is not None
 

@@ -6,6 +6,8 @@ Pure: every function reads the state and returns decisions.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
@@ -98,6 +100,31 @@ def fits_question(task: Task, slot: str, domain: Domain) -> str | None:
 
 # kinds whose values are all places: one can answer a question about another
 PLACE_KINDS = frozenset({"name", "origin", "destination"})
+# words around a bare place given as an answer ("from the Lockside Guesthouse, please")
+_AROUND_A_PLACE = frozenset({"the", "from", "to", "at", "it", "its", "it's", "is", "please", "thanks", "er", "um"})
+
+
+def answer_with_place(pending: Pending, state: DialogueState, request: Request,
+                      domain: Domain) -> list[Decision] | None:
+    """ "The Lockside Guesthouse" answering "where should the taxi pick you up?": a message that is
+    only a place is the answer to the place question, though the NLU reads a venue's name as a
+    request for it (find_hotel). None when the message says anything more."""
+    task = state.task(pending.task_id) if pending.task_id else state.focused_task
+    if task is None or not task.is_open or task.requested_slot is None or len(request.entities) != 1:
+        return None
+    [entity] = request.entities
+    slot = index(domain).entity_slot.get(entity.entity)
+    asked = fits_question(task, slot, domain) if slot else None
+    spec = domain.slots.get(slot or "")
+    if asked is None or spec is None or spec.kind not in PLACE_KINDS:
+        return None
+    text = (request.text or "").lower()
+    said = str(getattr(entity, "text", None) or entity.value).lower()  # offsets may be the whole message's
+    if said not in text:
+        return None
+    if any(word not in _AROUND_A_PLACE for word in re.findall(r"[a-z']+", text.replace(said, " ", 1))):
+        return None
+    return fill(task.id, check(task.slots, {asked: entity.value}, domain), domain)
 
 
 def check(current: Mapping[str, Any], proposed: Mapping[str, Any], domain: Domain,

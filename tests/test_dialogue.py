@@ -470,6 +470,30 @@ def test_answer_with_entities_is_understood_despite_a_weak_intent(chat):
     assert chat.task("hotel") is None
 
 
+def test_a_bare_venue_name_answers_the_place_question_though_the_nlu_reads_a_request(chat):
+    chat(said("I need a taxi to the station at 18:00", "book_taxi", taxi_destination="station", taxi_leaveat="18:00"))
+    assert chat.responses() == ["utter_ask_taxi-departure"]
+    chat(said(f"the {ACORN}", "find_hotel", hotel_name=ACORN))
+    taxi = chat.task("taxi")
+    assert taxi.slots["taxi-departure"] == ACORN and chat.task("hotel") is None
+    assert chat.responses() == ["utter_confirm_taxi"]
+    # more than the name is a request of its own
+    chat2 = Chat(chat.dm)
+    chat2(said("I need a taxi to the station at 18:00", "book_taxi", taxi_destination="station", taxi_leaveat="18:00"))
+    chat2(said(f"I also want to stay at the {ACORN} for 2 nights", "book_hotel", hotel_name=ACORN, hotel_bookstay=2))
+    assert chat2.task("hotel") is not None and chat2.task("taxi").slots.get("taxi-departure") is None
+
+
+def test_a_taxi_home_afterwards_starts_at_the_table_just_booked(chat):
+    book_table(chat, "20:00")
+    chat(said("and a taxi home afterwards at 10.30pm", "book_taxi", taxi_leaveat=("22:30", "10.30pm")))
+    taxi = chat.task("taxi")
+    assert taxi.slots["taxi-departure"] == PIZZA and chat.responses() == ["utter_ask_taxi-destination"]
+    # a train "afterwards" leaves from a station, not from the restaurant
+    chat(said("and a train to london afterwards", "book_train", train_destination="london"))
+    assert chat.task("train").slots.get("train-departure") is None
+
+
 def test_small_talk_then_back_to_the_question(chat):
     assert chat(said("hello", "greet")) and chat.responses() == ["utter_greet"]
     chat(said("I need a taxi to the station", "book_taxi", taxi_destination="station"))
