@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NamedTuple
 
 from assistant import events as ev
 from assistant.actions.bridge import CRASHED, NOT_FOUND, ActionError, ActionFailed
+from assistant.domain import place_reference
 from assistant.nlg import BotMessage, NaturalLanguageGenerator, inline_sentence
 from assistant.profile.describe import describe_profile
 from assistant.profile.model import slot_attribute
@@ -190,7 +191,7 @@ class _TurnRun:
                     self.user.forget = True
             else:
                 if isinstance(decision, (SetSlot, StartTask)):
-                    decision = self.read_hours(decision)
+                    decision = self.read_places(self.read_hours(decision))
                 self.record(decision.event(self.dm.clock()))
                 if isinstance(decision, StartTask):
                     self.started.add(decision.task_id)
@@ -208,6 +209,31 @@ class _TurnRun:
             return decision  # most slots have no hours rule: nothing to read, no day to look up
         today = self.on_today(decision)
         read = {name: self.read_hour(name, value, today) for name, value in slots.items()}
+        if read == dict(slots):
+            return decision
+        if isinstance(decision, StartTask):
+            return dataclasses.replace(decision, slots=read)
+        return dataclasses.replace(decision, value=read[decision.name])
+
+    def read_places(self, decision: SetSlot | StartTask) -> SetSlot | StartTask:
+        """A ride "to my hotel" or "from the restaurant" goes to that task's place, once it has one
+        ("to Lockside Guesthouse"): the confirmation names it and the schedule checks compare it."""
+        slots = decision.slots if isinstance(decision, StartTask) else {decision.name: decision.value}
+        read = dict(slots)
+        for name, value in slots.items():
+            spec = self.domain.slots.get(name)
+            if spec is None or spec.kind not in ("origin", "destination") or not self.domain.names_a_task(value):
+                continue
+            word = place_reference(value)
+            for other in reversed(self.state.tasks):
+                other_type = self.domain.tasks.get(other.type)
+                if other_type is None or other.status == CANCELLED \
+                        or word not in (other_type.name, other_type.recommend):
+                    continue
+                place = other_type.schedule_value("place", other.slots)
+                if place is not None:
+                    read[name] = place
+                    break
         if read == dict(slots):
             return decision
         if isinstance(decision, StartTask):

@@ -484,6 +484,20 @@ def test_a_bare_venue_name_answers_the_place_question_though_the_nlu_reads_a_req
     assert chat2.task("hotel") is not None and chat2.task("taxi").slots.get("taxi-departure") is None
 
 
+def test_a_ride_to_my_hotel_goes_to_the_hotel_booked(chat):
+    chat(said(f"book the {ACORN} for 2 people from friday for 2 nights", "book_hotel", hotel_name=ACORN,
+              hotel_bookpeople=2, hotel_bookday="friday", hotel_bookstay=2))
+    chat(said("yes", "affirm"))
+    chat(said("a taxi to my hotel from the station at 6pm", "book_taxi", taxi_destination=("hotel", "my hotel"),
+              taxi_departure="station", taxi_leaveat=("18:00", "6pm")))
+    assert chat.task("taxi").slots["taxi-destination"] == ACORN
+    # no task of that kind with a place: the words stay as they are
+    other = Chat(chat.dm, "bob")
+    other(said("a taxi to the restaurant from the station at 8pm", "book_taxi",
+               taxi_destination=("restaurant", "the restaurant"), taxi_departure="station", taxi_leaveat="20:00"))
+    assert other.task("taxi").slots["taxi-destination"] == "restaurant"
+
+
 def test_a_taxi_home_afterwards_starts_at_the_table_just_booked(chat):
     book_table(chat, "20:00")
     chat(said("and a taxi home afterwards at 10.30pm", "book_taxi", taxi_leaveat=("22:30", "10.30pm")))
