@@ -77,7 +77,12 @@ def read_hour(value: str, said: str, rule: str | None, now_minutes: int | None) 
     return f"{morning:02d}:{minute:02d}"
 
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def hhmm(minutes: int) -> str:
+    """Minutes since midnight as "HH:MM"."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def is_today(day: str, now: float) -> bool:
@@ -85,8 +90,8 @@ def is_today(day: str, now: float) -> bool:
     the day of ``now`` (seconds since the epoch, local time); anything else counts as today."""
     local = time.localtime(now)
     day = day.strip().lower()
-    if day in _WEEKDAYS:
-        return _WEEKDAYS.index(day) == local.tm_wday
+    if day in WEEKDAYS:
+        return WEEKDAYS.index(day) == local.tm_wday
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
         return day == time.strftime("%Y-%m-%d", local)
     return True

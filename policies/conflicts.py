@@ -32,6 +32,7 @@ from policies.decisions import (
     UpdateTask,
     Utter,
 )
+from policies.clock_time import hhmm
 from policies.index import index
 from policies.task_policy import label, to_minutes
 
@@ -201,12 +202,12 @@ def _late_ride(ride: _When, booking: _When, domain: Domain, ctx: TurnContext) ->
     fix_slots: dict[str, Any] = {}
     if arrival_slot is not None and target >= 0:
         fix_slots = {s: None for s in task_type.schedule.get("time", ()) if ride.task.slots.get(s) is not None}
-        fix_slots[arrival_slot] = _hhmm(target)
+        fix_slots[arrival_slot] = hhmm(target)
     detail_text = (f"your {label(domain, ride.task)} {_phrase(ride, domain)}, but your "
-                   f"{label(domain, booking.task)} at {booking.place} is at {_hhmm(booking.minutes)}")
+                   f"{label(domain, booking.task)} at {booking.place} is at {hhmm(booking.minutes)}")
     fix_text = "You may want to leave earlier."
     if fix_slots and arrival_slot is not None:
-        fix_text = f"Shall I change the {index(domain).label(domain, arrival_slot)} to {_hhmm(target)}?"
+        fix_text = f"Shall I change the {index(domain).label(domain, arrival_slot)} to {hhmm(target)}?"
     ids = (ride.task.id, booking.task.id)
     detail = {"detail": detail_text, "fix": fix_text, "fix_task": ride.task.id, "fix_slots": fix_slots,
               "signature": f"{ride.minutes}>{booking.minutes}"}
@@ -230,9 +231,9 @@ def _too_close(a: _When, b: _When, domain: Domain, ctx: TurnContext) -> _Found |
     day = a.day if a.has_day else b.day
     detail_text = (f"your {label(domain, other.task)} {_phrase(other, domain)} and your "
                    f"{label(domain, mover.task)} {_phrase(mover, domain)}" + (f" on {day}" if day else ""))
-    fix_slots = {mover.slot: _hhmm(target)} if 0 <= target < 24 * 60 else {}
+    fix_slots = {mover.slot: hhmm(target)} if 0 <= target < 24 * 60 else {}
     slot_label = index(domain).label(domain, mover.slot)
-    fix_text = f"Shall I change the {slot_label} to {_hhmm(target)}?" if fix_slots else "You may want to change one."
+    fix_text = f"Shall I change the {slot_label} to {hhmm(target)}?" if fix_slots else "You may want to change one."
     ids = tuple(sorted((a.task.id, b.task.id)))
     detail = {"detail": detail_text, "fix": fix_text, "fix_task": mover.task.id, "fix_slots": fix_slots,
               "signature": f"{a.task.id}@{a.minutes}/{a.day}|{b.task.id}@{b.minutes}/{b.day}"}
@@ -240,7 +241,7 @@ def _too_close(a: _When, b: _When, domain: Domain, ctx: TurnContext) -> _Found |
 
 
 def _phrase(when: _When, domain: Domain) -> str:
-    at = _hhmm(when.minutes)
+    at = hhmm(when.minutes)
     if domain.slots[when.slot].kind == "arrival":
         return f"arrives by {at}"
     if "leave" in when.slot:
@@ -248,8 +249,6 @@ def _phrase(when: _When, domain: Domain) -> str:
     return f"is at {at}"
 
 
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 # ===================================================================== answers and upkeep

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from assistant.domain import display_value
 from assistant.profile.describe import value_words
 from assistant.state import CANCELLED, COMPLETED, FAILED, SUSPENDED
 from policies.decisions import Decision, Utter
@@ -64,22 +65,16 @@ def _detail(domain: Domain, slot: str, value: Any) -> str | None:
     if kind == "arrival":
         return f"arriving by {text}"
     if kind == "people":
-        return f"for {_count(value)}"
+        return f"for {display_value(value)}"
     if kind == "nights":
-        count = _count(value)
+        count = display_value(value)
         return f"{count} night{'' if count == '1' else 's'}"
     if kind == "area":
         return f"in the {text}"
     if kind == "food":
         return value_words("food", text)  # "Italian food"
     if kind == "stars":
-        return f"{_count(value)} stars"
+        return f"{display_value(value)} stars"
     if kind in ("parking", "internet"):
         return f"with {spec.label}" if text.lower() in ("yes", "true", "free") else f"no {spec.label} needed"
     return text
-
-
-def _count(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

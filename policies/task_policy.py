@@ -40,6 +40,7 @@ from policies.decisions import (
     Utter,
 )
 from policies.context import pending_question
+from policies.clock_time import hhmm
 from policies.index import index
 
 if TYPE_CHECKING:
@@ -201,7 +202,7 @@ def arrive_before(task: Task, other: Task, domain: Domain, margin_minutes: int) 
     if minutes is None or minutes < margin_minutes:
         return []
     target = minutes - margin_minutes
-    return [SetSlot(arrival, f"{target // 60:02d}:{target % 60:02d}", task.id)]
+    return [SetSlot(arrival, hhmm(target), task.id)]
 
 
 def label(domain: Domain, task: Task | str) -> str:

@@ -7,6 +7,8 @@ import re
 from datetime import date
 from typing import Any
 
+from policies.clock_time import WEEKDAYS
+
 # a place named by what it is, not by its name: "train station", "hotel", "the museum"
 _COMMON_PLACE = re.compile(
     r"^(?:[a-z]+ )*(?:station|airport|hotel|restaurant|museum|college|cinema|theatre|park|gallery|centre|"
@@ -21,13 +23,10 @@ def place_words(value: Any) -> Any:
     return value
 
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
 def day_words(value: Any) -> Any:
     """A day slot as said: "friday" -> "Friday", "2025-05-02" -> "Friday 2 May"; anything else as it is."""
     text = str(value).strip().lower() if isinstance(value, str) else None
-    if text in _WEEKDAYS:
+    if text in WEEKDAYS:
         return text.title()
     try:
         day = date.fromisoformat(text) if text and len(text) == 10 else None

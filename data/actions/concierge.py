@@ -24,9 +24,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 
 from . import venues
-from .timetable import default_timetable
+from .timetable import WEEKDAYS, Train, default_timetable
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_PEOPLE = 20
 MAX_NIGHTS = 30
 
@@ -237,17 +236,17 @@ class BookTrain(BookingAction):
         if choice.train is None:
             dispatcher.utter_message(text=choice.message)
             return [SlotSet(choice.problem, None)]
-        train = choice.train
-        reference = booking_reference(tracker.sender_id, self.task, {**d, "train_id": train.train_id})
-        people = d["train-bookpeople"]
-        dispatcher.utter_message(text=(
-            f"{_plural(people, 'ticket')} booked on {train.train_id}, leaving {train.departure} at {train.leaveat} "
-            f"and arriving at {train.destination} at {train.arriveby} on {day_text(d['train-day'])}: "
-            f"£{train.price * people:.2f} in all. Reference: {reference}."))
+        reference = booking_reference(tracker.sender_id, self.task, {**d, "train_id": choice.train.train_id})
+        d["train"] = choice.train
+        dispatcher.utter_message(text=self.confirmation(d, reference))
         return [SlotSet("train-ref", reference)]
 
-    def confirmation(self, d: dict[str, Any], reference: str) -> str:  # run() says it with the train
-        return f"{_plural(d['train-bookpeople'], 'ticket')} booked. Reference: {reference}."
+    def confirmation(self, d: dict[str, Any], reference: str) -> str:
+        train: Train = d["train"]
+        people = d["train-bookpeople"]
+        return (f"{_plural(people, 'ticket')} booked on {train.train_id}, leaving {train.departure} at "
+                f"{train.leaveat} and arriving at {train.destination} at {train.arriveby} on "
+                f"{day_text(d['train-day'])}: £{train.price * people:.2f} in all. Reference: {reference}.")
 
 
 class FindAttraction(BookingAction):
