@@ -94,6 +94,8 @@ def load_model(path: str | Path, precision: str = "int8") -> ModelBundle:
                                  "retrain the model with this version")
     if precision not in PRECISIONS:
         raise ValueError(f"precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+    if hasattr(model.encoder, "fuse_projections"):
+        model.encoder.fuse_projections()
     if precision == "int8":
         from nlu import int8
 

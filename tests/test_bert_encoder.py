@@ -63,6 +63,23 @@ def test_plain_torch_bert_matches_transformers(reference):
     real = batch.attention_mask.bool()
     assert got.shape == expected.shape
     assert torch.allclose(got[real], expected[real], atol=1e-4), (got[real] - expected[real]).abs().max()
+    # one product for query, key and value computes the same, in float and in int8
+    from nlu import int8
+
+    for quantize in (False, True):
+        separate = bert.BertEncoder(bert.BertConfig.from_dict(raw)).eval()
+        separate.load_state_dict(model.state_dict(), strict=False)
+        fused = bert.BertEncoder(bert.BertConfig.from_dict(raw)).eval()
+        fused.load_state_dict(model.state_dict(), strict=False)
+        fused.fuse_projections()
+        assert not hasattr(fused.encoder.layer[0].attention.self, "query")
+        if quantize:
+            int8.quantize_linears(separate)
+            int8.quantize_linears(fused)
+        with torch.inference_mode():
+            a = separate(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state
+            b = fused(input_ids=batch.input_ids, attention_mask=batch.attention_mask).last_hidden_state
+        assert torch.allclose(a[real], b[real], atol=1e-5), (quantize, (a[real] - b[real]).abs().max())
 
 
 def test_other_architectures_are_not_taken_for_bert():

@@ -65,3 +65,60 @@ def test_masked_positions_are_ignored_and_allowed_tags_respected():
     allowed[:, TAGS.index("I-b")] = False
     for path in crf.viterbi(emissions, mask, allowed):
         assert all(TAGS[t] in ("O", "B-a", "I-a") for t in path)
+
+
+def test_batched_viterbi_matches_brute_force_per_row_with_row_masks():
+    """Rows of different lengths, each with its own allowed tags, decoded in one batch."""
+    torch.manual_seed(3)
+    crf = CRF(TAGS)
+    with torch.no_grad():
+        crf.transitions.normal_()
+        crf.start.normal_()
+        crf.end.normal_()
+    emissions = torch.randn(3, 4, len(TAGS))
+    lengths = [4, 2, 3]
+    mask = torch.tensor([[t < n for t in range(4)] for n in lengths])
+    allowed = torch.ones(3, len(TAGS), dtype=torch.bool)
+    allowed[1, TAGS.index("B-a")] = allowed[1, TAGS.index("I-a")] = False
+    allowed[2, TAGS.index("B-b")] = allowed[2, TAGS.index("I-b")] = False
+
+    def score(row, path):
+        s = crf.start[path[0]] + emissions[row, 0, path[0]]
+        for t in range(1, len(path)):
+            s = s + crf.transitions[path[t - 1], path[t]] + emissions[row, t, path[t]]
+        return float((s + crf.end[path[-1]]).detach())
+
+    expected = []
+    for row, n in enumerate(lengths):
+        paths = [
+            p for p in itertools.product(range(len(TAGS)), repeat=n)
+            if _allowed(p) and all(allowed[row, t] for t in p)
+        ]
+        expected.append(list(max(paths, key=lambda p: score(row, p))))
+    assert crf.viterbi(emissions, mask, allowed) == expected
+
+
+def test_decoding_leaves_out_hopeless_tags_without_changing_the_best_path():
+    """Tags scoring far below a word's best cannot be on the best path; dropping them changes nothing."""
+    torch.manual_seed(5)
+    crf = CRF(TAGS)
+    with torch.no_grad():
+        crf.transitions.uniform_(-0.5, 0.5)
+    emissions = torch.randn(2, 4, len(TAGS))
+    for hopeless in ("B-b", "I-b", "B-a"):
+        emissions[:, :, TAGS.index(hopeless)] -= 40.0  # never within reach
+    emissions[:, :, TAGS.index("O")] -= 40.0
+    mask = torch.ones(2, 4, dtype=torch.bool)
+    kept = [TAGS[i] for i in crf._candidate_tags(emissions, mask).tolist()]
+    # B-a stays for its partner I-a (an I- tag needs its B- tag to start), and O always stays
+    assert kept == ["O", "B-a", "I-a"]
+
+    def score(row, path):
+        s = crf.start[path[0]] + emissions[row, 0, path[0]]
+        for t in range(1, len(path)):
+            s = s + crf.transitions[path[t - 1], path[t]] + emissions[row, t, path[t]]
+        return float((s + crf.end[path[-1]]).detach())
+
+    paths = [p for p in itertools.product(range(len(TAGS)), repeat=4) if _allowed(p)]
+    expected = [list(max(paths, key=lambda p: score(row, p))) for row in range(2)]
+    assert crf.viterbi(emissions, mask) == expected
