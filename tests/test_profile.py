@@ -448,6 +448,16 @@ def test_a_booking_is_the_strongest_evidence_and_a_failed_one_only_history():
     assert q.preferences == () and q.item_ids("booking_failed") == {"r-curry"}
 
 
+def test_booking_the_place_just_accepted_is_one_choice_not_two():
+    accepted, _ = apply_feedback(empty(), CURRY, True, None, T0)
+    booked, _ = apply_outcome(accepted, CURRY, True, T0 + 1)
+    # accepted (0.3) then booked: together as much as one booking (0.4), features at half
+    assert score(booked, "food", "indian") == pytest.approx(0.4)
+    assert score(booked, "feature", "spicy") == pytest.approx(0.2)
+    again, _ = apply_outcome(booked, CURRY, True, T0 + 2)  # booked again on another trip: full weight
+    assert score(again, "food", "indian") == pytest.approx(nudge(0.4, 0.4))
+
+
 def test_suggestions_are_recorded_in_the_history():
     p, changes = record_suggestion(empty(), KETTLE, T0)
     assert [(h.item_id, h.event, h.kind, h.name) for h in p.history] == [
@@ -469,12 +479,24 @@ def test_the_profile_in_plain_words():
     p, _ = apply_feedback(p, KETTLE, False, "too loud", T0 + 4)
     p, _ = state("nothing over moderate", [], p, T0 + 5)
     lines = describe_profile(p)
-    for sentence in ["You're vegetarian.", "You seem to like Indian food.",
+    for sentence in ["You're vegetarian.", "You seem to like Indian food and moderate places.",
                      "You're staying in the north, so I suggest places there.", "You're usually a party of 2.",
                      "You don't like loud places.", "You turned down The Copper Kettle.",
                      "You liked my suggestion of Curry Garden.", "You don't want anything pricier than moderate."]:
         assert sentence in lines, (sentence, lines)
     assert lines[0] == "You're vegetarian."  # constraints first
+
+
+def test_what_one_choice_hints_at_is_one_short_sentence_and_unrated_is_no_taste():
+    guesthouse = {"id": "h-rest", "kind": "hotel", "name": "Wayfarer's Rest",
+                  "attributes": {"area": "north", "pricerange": "cheap", "type": "guesthouse", "stars": 0,
+                                 "parking": True, "internet": True, "features": ["garden", "breakfast", "quiet"]}}
+    p, _ = apply_feedback(empty(), guesthouse, True, None, T0)
+    lines = describe_profile(p)
+    hints = [line for line in lines if line.startswith("You seem to like")]
+    assert len(hints) == 1 and hints[0].count(",") + hints[0].count(" and ") == 2, lines  # the three strongest
+    assert not any("0-star" in line for line in lines) and p.preference("stars", "0") is None
+    assert "You liked my suggestion of Wayfarer's Rest." in lines
 
 
 # ----------------------------------------------------------------------------- the store

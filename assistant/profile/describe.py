@@ -34,6 +34,7 @@ _TYPE_PLURALS = {
     "guesthouse": "guesthouses", "boat": "boat trips",
 }
 _SMALL_WORDS = {"and", "of", "the"}
+_HINTS = 3  # weak tastes said, strongest first
 
 
 def _title(value: str) -> str:
@@ -125,13 +126,20 @@ def describe_profile(profile: UserProfile, now: float | None = None, *, half_lif
 
     scored = [(profile.score(p.attribute, p.value, now, half_life), p) for p in profile.preferences]
     scored = sorted(((s, p) for s, p in scored if abs(s) >= threshold), key=lambda sp: -abs(sp[0]))  # strongest first
-    likes = [(s, p) for s, p in scored if s > 0][: max_items + 3]
-    dislikes = [(s, p) for s, p in scored if s < 0][: max_items + 3]
-    # a taste told or seen again and again is said outright; one booking's worth is only a hint
-    lines += [f"You like {value_words(p.attribute, p.value)}." if s >= sure
-              else f"You seem to like {value_words(p.attribute, p.value)}." for s, p in likes]
-    lines += [f"You don't like {value_words(p.attribute, p.value)}." if s <= -sure
-              else f"You seem not to like {value_words(p.attribute, p.value)}." for s, p in dislikes]
+    # a taste told or seen again and again is said outright, one sentence each; what one choice
+    # hints at (every attribute of a place accepted) is gathered into one sentence of the strongest few
+    likes = [p for s, p in scored if s >= sure][:max_items]
+    dislikes = [p for s, p in scored if s <= -sure][:max_items]
+    lines += [f"You like {value_words(p.attribute, p.value)}." for p in likes]
+    lines += [f"You don't like {value_words(p.attribute, p.value)}." for p in dislikes]
+    staying = (("area", str(area.value)),) if area is not None and area.source == "hotel" else ()
+    hinted_likes = [value_words(p.attribute, p.value) for s, p in scored
+                    if 0 < s < sure and (p.attribute, p.value) not in staying][:_HINTS]  # said above
+    hinted_dislikes = [value_words(p.attribute, p.value) for s, p in scored if -sure < s < 0][:_HINTS]
+    if hinted_likes:
+        lines.append(f"You seem to like {_join(hinted_likes)}.")
+    if hinted_dislikes:
+        lines.append(f"You seem not to like {_join(hinted_dislikes)}.")
 
     def names(event: str) -> list[str]:
         seen: dict[str, str] = {}

@@ -512,6 +512,8 @@ def item_values(attributes: Mapping[str, Any], attribute: str, kind: str = "") -
         value = attribute_value(item)
         if value is None or (attribute == "type" and value == kind):  # "type: restaurant" says nothing about taste
             continue
+        if attribute == "stars" and value == "0":  # unrated, not a taste for no stars
+            continue
         if value not in out:
             out.append(value)
     return out

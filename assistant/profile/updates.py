@@ -586,14 +586,29 @@ def apply_outcome(profile: UserProfile, item: Any, booked: bool, now: float, *,
         draft.record(ref, "booking_failed")
         draft.changes.append(f"Booking {ref.name or ref.id} did not go through.")
         return draft.done()
+    # accepting the suggestion already moved this place's attributes: booking it is the same choice
+    # confirmed, not a second place with the same tastes, so the two together move them as one booking
+    accepted = _accepted_since_booked(profile, ref.id)
+
+    def amount(full: float, already: float) -> float:
+        return 1 - (1 - full) / (1 - already) if accepted else full
+
     draft.record(ref, "booked")
     draft.changes.append(f"You booked {ref.name or ref.id}.")
     for attribute, value in ref.pairs():
         if attribute == "area" and ref.kind == "hotel":
             draft.set_fact("area", value, "hotel")
         else:
-            draft.move(attribute, value, BOOK_NUDGE / 2 if attribute == "feature" else BOOK_NUDGE)
+            draft.move(attribute, value, amount(BOOK_NUDGE / 2, ACCEPT_NUDGE / 2) if attribute == "feature"
+                       else amount(BOOK_NUDGE, ACCEPT_NUDGE))
     return draft.done()
+
+
+def _accepted_since_booked(profile: UserProfile, item_id: str) -> bool:
+    for entry in reversed(profile.history):  # newest first
+        if entry.item_id == item_id and entry.event in ("accepted", "booked"):
+            return entry.event == "accepted"
+    return False
 
 
 def with_fact(profile: UserProfile, name: str, value: Any, source: str, now: float) -> Updated:
