@@ -549,18 +549,21 @@ class _TurnRun:
 
     def start_from_there(self, task_id: str) -> list[Decision]:
         """ "A taxi home afterwards", "a cab from there": the ride starts at the place of the latest
-        other task that has one (the table just booked)."""
+        other task that has one (the table just booked), other than where the ride goes ("home" is the
+        hotel, booked after the table)."""
         task = self.state.task(task_id)
         if task is None or not means_from_there(self.said_now(task)):
             return []
         task_type = self.domain.tasks[task.type]
-        origin = next((s for s in task_type.slot_names if self.domain.slots[s].kind == "origin"), None)
+        kinds = {self.domain.slots[s].kind: s for s in task_type.slot_names}
+        origin, destination = kinds.get("origin"), kinds.get("destination")
         if origin is None or task.slots.get(origin) is not None or task_type.schedule.get("day"):
             return []  # a journey with a day leaves from a station, not from the restaurant
+        going_to = task.slots.get(destination) if destination else None
         for other in reversed(self.state.tasks):
             other_type = self.domain.tasks.get(other.type)
             place = other_type.schedule_value("place", other.slots) if other_type is not None else None
-            if other.id != task.id and place is not None and other.status != CANCELLED:
+            if other.id != task.id and place is not None and other.status != CANCELLED and place != going_to:
                 return [SetSlot(origin, place, task.id)]
         return []
 

@@ -508,6 +508,18 @@ def test_a_taxi_home_afterwards_starts_at_the_table_just_booked(chat):
     assert chat.task("train").slots.get("train-departure") is None
 
 
+def test_a_taxi_home_after_dinner_goes_from_the_table_to_the_hotel_booked_since(chat):
+    book_table(chat, "20:00")
+    chat(said(f"and the {ACORN} for 2 people from friday for 2 nights", "book_hotel", hotel_name=ACORN,
+              hotel_bookpeople=2, hotel_bookday="friday", hotel_bookstay=2))
+    chat(said("yes", "affirm"))
+    # "home" is read as the hotel (a synonym in the NLU data); the hotel is the latest place, but the
+    # ride goes there, so it starts at the table
+    chat(said("and a taxi home afterwards", "book_taxi", taxi_destination=("hotel", "home")))
+    taxi = chat.task("taxi")
+    assert taxi.slots["taxi-destination"] == ACORN and taxi.slots["taxi-departure"] == PIZZA
+
+
 def test_small_talk_then_back_to_the_question(chat):
     assert chat(said("hello", "greet")) and chat.responses() == ["utter_greet"]
     chat(said("I need a taxi to the station", "book_taxi", taxi_destination="station"))
