@@ -103,6 +103,8 @@ def run_repl(assistant, sender_id: str = "local-user", debug: bool = False, stdi
             show([f"  (you chose: {chosen.get('title')})"])
             text = chosen.get("payload") or chosen.get("title") or ""
         lines, buttons = format_messages(assistant.handle(sender_id, text, input_channel="cmdline", user_id=user_id))
+        if command == "/restart" and lines == ["bot> (no answer)"]:
+            lines = ["  (started over: the tasks of this conversation are gone; what I know about you is kept)"]
         show(lines)
         if debug:
             show(describe_turn(assistant, sender_id, user_id))

@@ -190,7 +190,7 @@ def invalid_asks(task_id: str, result: SlotCheck, domain: Domain) -> list[Decisi
     for slot, raw, hint in result.invalid:
         spec = domain.slots.get(slot)
         if spec is not None and spec.kind == "area" and spec.values:
-            hint = f"I don't know which area that is in. {hint}"  # a place ("near the zoo") no one knows
+            hint = f"I can't tell which part of town that is. {hint}"  # a place no one knows, or several do
         out.append(SetSlot(REQUESTED_SLOT, slot, task_id))
         values = {"value": display_value(raw), "slot": idx.label(domain, slot), "hint": hint}
         out.append(Utter("utter_invalid_value", values, task_id, expects=SLOT))

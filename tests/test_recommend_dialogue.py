@@ -528,5 +528,5 @@ def test_a_place_named_for_an_area_is_the_area_it_is_in(domain, runner, recommen
     assert talk.task("hotel").slots["hotel-area"] == "south"
     assert talk.last["attributes"]["area"] == "south" and "in the south" in reply
     reply = talk("a restaurant near the zoo")  # no such place: asked again, as any unknown area
-    assert "the zoo" in reply and "I don't know which area that is in. Please choose" in reply
+    assert "the zoo" in reply and "I can't tell which part of town that is. Please choose" in reply
     assert talk.task("restaurant").slots.get("restaurant-area") is None

@@ -39,6 +39,7 @@ def test_chat_in_a_terminal(tiny_model_dir, tmp_path):
         child.expect("bot> ")
         child.expect("you> ")
         child.sendline("/restart")
+        child.expect("started over")
         child.expect("you> ")
         child.sendeof()  # Ctrl-D leaves
         child.expect("bye")
