@@ -18,6 +18,24 @@ def _allowed(path):
     return True
 
 
+def _path_score(crf, emissions, path):
+    """A tag path's score for one sequence's emissions, as the CRF defines it."""
+    s = crf.start[path[0]] + emissions[0, path[0]]
+    for t in range(1, len(path)):
+        s = s + crf.transitions[path[t - 1], path[t]] + emissions[t, path[t]]
+    return float((s + crf.end[path[-1]]).detach())
+
+
+def _random_crf(seed: int) -> CRF:
+    torch.manual_seed(seed)
+    crf = CRF(TAGS)
+    with torch.no_grad():
+        crf.transitions.normal_()
+        crf.start.normal_()
+        crf.end.normal_()
+    return crf
+
+
 def test_constraints_forbid_orphan_inside_tags():
     trans, start = bio_constraints(TAGS)
     assert start[TAGS.index("I-a")] < -1000 and start[TAGS.index("B-a")] == 0
@@ -28,12 +46,7 @@ def test_constraints_forbid_orphan_inside_tags():
 
 
 def test_nll_equals_brute_force_over_allowed_paths():
-    torch.manual_seed(0)
-    crf = CRF(TAGS)
-    with torch.no_grad():
-        crf.transitions.normal_()
-        crf.start.normal_()
-        crf.end.normal_()
+    crf = _random_crf(seed=0)
     emissions = torch.randn(1, 3, len(TAGS))
     gold = torch.tensor([[1, 2, 0]])
     mask = torch.ones(1, 3, dtype=torch.bool)
@@ -69,12 +82,7 @@ def test_masked_positions_are_ignored_and_allowed_tags_respected():
 
 def test_batched_viterbi_matches_brute_force_per_row_with_row_masks():
     """Rows of different lengths, each with its own allowed tags, decoded in one batch."""
-    torch.manual_seed(3)
-    crf = CRF(TAGS)
-    with torch.no_grad():
-        crf.transitions.normal_()
-        crf.start.normal_()
-        crf.end.normal_()
+    crf = _random_crf(seed=3)
     emissions = torch.randn(3, 4, len(TAGS))
     lengths = [4, 2, 3]
     mask = torch.tensor([[t < n for t in range(4)] for n in lengths])
@@ -82,19 +90,13 @@ def test_batched_viterbi_matches_brute_force_per_row_with_row_masks():
     allowed[1, TAGS.index("B-a")] = allowed[1, TAGS.index("I-a")] = False
     allowed[2, TAGS.index("B-b")] = allowed[2, TAGS.index("I-b")] = False
 
-    def score(row, path):
-        s = crf.start[path[0]] + emissions[row, 0, path[0]]
-        for t in range(1, len(path)):
-            s = s + crf.transitions[path[t - 1], path[t]] + emissions[row, t, path[t]]
-        return float((s + crf.end[path[-1]]).detach())
-
     expected = []
     for row, n in enumerate(lengths):
         paths = [
             p for p in itertools.product(range(len(TAGS)), repeat=n)
             if _allowed(p) and all(allowed[row, t] for t in p)
         ]
-        expected.append(list(max(paths, key=lambda p: score(row, p))))
+        expected.append(list(max(paths, key=lambda p: _path_score(crf, emissions[row], p))))
     assert crf.viterbi(emissions, mask, allowed) == expected
 
 
@@ -113,12 +115,6 @@ def test_decoding_leaves_out_hopeless_tags_without_changing_the_best_path():
     # B-a stays for its partner I-a (an I- tag needs its B- tag to start), and O always stays
     assert kept == ["O", "B-a", "I-a"]
 
-    def score(row, path):
-        s = crf.start[path[0]] + emissions[row, 0, path[0]]
-        for t in range(1, len(path)):
-            s = s + crf.transitions[path[t - 1], path[t]] + emissions[row, t, path[t]]
-        return float((s + crf.end[path[-1]]).detach())
-
     paths = [p for p in itertools.product(range(len(TAGS)), repeat=4) if _allowed(p)]
-    expected = [list(max(paths, key=lambda p: score(row, p))) for row in range(2)]
+    expected = [list(max(paths, key=lambda p: _path_score(crf, emissions[row], p))) for row in range(2)]
     assert crf.viterbi(emissions, mask) == expected
