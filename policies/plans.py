@@ -48,29 +48,25 @@ def describe(task: Task, domain: Domain) -> str | None:
     return text + "."
 
 
+# the words a value of these kinds follows in a summary: "from the station", "in the north"
+_LEADS = {"origin": "from", "destination": "to", "time": "at", "arrival": "arriving by", "area": "in the"}
+
+
 def _detail(domain: Domain, slot: str, value: Any) -> str | None:
     spec = domain.slots.get(slot)
     if value is None or spec is None or slot.endswith("-ref") or str(value).lower() == NO_PREFERENCE:
         return None
     kind = spec.kind
     text = str(place_words(value) if kind in PLACE_KINDS else value)
-    if kind == "origin":
-        return f"from {text}"
-    if kind == "destination":
-        return f"to {text}"
+    if kind in _LEADS:
+        return f"{_LEADS[kind]} {text}"
     if kind == "day":
         return f"on {day_words(text)}"
-    if kind == "time":
-        return f"at {text}"
-    if kind == "arrival":
-        return f"arriving by {text}"
     if kind == "people":
         return f"for {display_value(value)}"
     if kind == "nights":
         count = display_value(value)
         return f"{count} night{'' if count == '1' else 's'}"
-    if kind == "area":
-        return f"in the {text}"
     if kind == "food":
         return value_words("food", text)  # "Italian food"
     if kind == "stars":
