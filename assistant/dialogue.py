@@ -441,7 +441,7 @@ class _TurnRun:
         # a reminder only on a quiet turn: no agenda change, nothing asked but a slot
         calm = not (self.started or self.resumed or self.closed or self.settled or self.quiet or self.failed)
         may_ask = calm and (not self.questions or self.questions[-1] == SLOT)
-        self.apply(conflicts.stale(state, domain, ctx, may_ask))
+        self.apply(conflicts.stale(state, domain, ctx, may_ask, alongside=bool(self.questions)))
         if not self.messages:
             self.apply([Utter("utter_anything_else", expects=ANYTHING_ELSE)])
 

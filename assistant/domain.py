@@ -84,7 +84,7 @@ HOUR_RULES = ("evening", "next")
 _SLOT_KEYS = ("type", "entity", "kind", "label", "values", "min", "max", "integer", "regex", "hint", "initial",
               "hours")
 _TASK_KEYS = (
-    "label", "intents", "priority", "required", "optional", "ask", "action", "confirm",
+    "label", "find_label", "intents", "priority", "required", "optional", "ask", "action", "confirm",
     "recommend", "taste", "schedule", "responses", "cancel_action",
 )  # fmt: skip
 _VARIATION_KEYS = ("text", "buttons", "image", "custom", "attachment", "channel")
@@ -245,6 +245,12 @@ class TaskType:
     responses: Mapping[str, str] = field(default_factory=dict)  # done/confirm/offer -> response name
     # the action that cancels a booking this task made (its reference in the <task>-ref slot); None: final
     cancel_action: str | None = None
+    # how responses name the task while the user is only browsing ("restaurant search"); None: label
+    find_label: str | None = None
+
+    def label_for(self, goal: str | None) -> str:
+        """The task's name in responses for a task with this goal (find or book)."""
+        return self.find_label if goal == "find" and self.find_label else self.label
 
     @property
     def reference_slot(self) -> str:
@@ -707,6 +713,7 @@ class _DomainReader:
             schedule=schedule,
             responses={k: str(v) for k, v in responses.items() if k in TASK_RESPONSE_ROLES},
             cancel_action=cancel_action.strip() if cancel_action else None,
+            find_label=str(raw["find_label"]).strip() or None if raw.get("find_label") else None,
         )
 
     def task_intents(self, name: str, raw: Any) -> dict[str, str]:

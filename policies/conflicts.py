@@ -6,7 +6,8 @@
   ask; keep it, or drop it and ask again;
 * ``time``      - two plans too close on the same day (a table at 19:00, a train leaving 18:45);
 * ``place``     - a ride to a booked place that gets there after the booking: point it out, offer a fix;
-* ``stale``     - a suspended task untouched for N turns: asked about once, dropped if still untouched.
+* ``stale``     - a suspended task untouched for N turns: asked about once, dropped if still untouched
+  after a reminder that was the turn's only question (one asked beside a slot question can be passed over).
 
 ``detect`` raises at most one new conflict per turn (one question at a time); ``answer`` settles the
 conflict the user was just asked about; ``recheck`` settles open ones that no longer hold or that
@@ -292,7 +293,7 @@ def _answer_duplicate(conflict: Conflict, state: DialogueState, request: Request
     if choice == "update":
         checked = slot_policy.check(existing.slots, values, domain)
         out: list[Decision] = [resolved, *slot_policy.fill(existing.id, checked, domain, announce_corrections=False)]
-        out.append(Utter("utter_task_merged", {"task": task_type.label}, existing.id))
+        out.append(Utter("utter_task_merged", {"task": label(domain, existing)}, existing.id))
         return out + task_policy.bring_forward(existing, max(priority, existing.priority), state, domain)
     goal = str(detail.get("goal") or "book")
     return [resolved, *task_policy.start(task_type, priority, goal, values, state, domain)]
@@ -365,6 +366,8 @@ def recheck(state: DialogueState, domain: Domain, ctx: TurnContext) -> list[Deci
                 out.append(ResolveConflict(STALE, "closed", ids))
             elif task.updated_turn > conflict.turn:
                 out.append(ResolveConflict(STALE, "resumed", ids))
+            elif conflict.detail.get("alongside"):
+                out.append(ResolveConflict(STALE, "ignored", ids))  # answered the other question instead
             continue
         if current is None:
             current = {(f.kind, f.task_ids, f.detail.get("signature")) for f in _candidates(state, domain, ctx)}
@@ -373,8 +376,12 @@ def recheck(state: DialogueState, domain: Domain, ctx: TurnContext) -> list[Deci
     return out
 
 
-def stale(state: DialogueState, domain: Domain, ctx: TurnContext, may_ask: bool) -> list[Decision]:
-    """Drop waiting tasks still untouched after their reminder; remind about one idle task (once)."""
+def stale(state: DialogueState, domain: Domain, ctx: TurnContext, may_ask: bool,
+          alongside: bool = False) -> list[Decision]:
+    """Drop waiting tasks still untouched after their reminder; remind about one idle task (once).
+
+    ``alongside``: this turn asks another question too. A reminder the user passes over to answer that
+    question is not a "no": such a task is never dropped, only reminded of once (and resumed in turn)."""
     config = ctx.config
     out: list[Decision] = []
     reminded: set[str] = set()
@@ -384,14 +391,15 @@ def stale(state: DialogueState, domain: Domain, ctx: TurnContext, may_ask: bool)
         reminded.add(conflict.task_ids[0])
         task = state.task(conflict.task_ids[0])
         if (conflict.resolution is None and task is not None and task.status == SUSPENDED
-                and task.updated_turn <= conflict.turn and state.turn - conflict.turn >= config.expire_after_turns):
+                and not conflict.detail.get("alongside") and task.updated_turn <= conflict.turn and state.turn - conflict.turn >= config.expire_after_turns):
             out += [CancelTask(task.id, "expired"), ResolveConflict(STALE, "expired", conflict.task_ids),
                     Utter("utter_task_expired", {"task": label(domain, task)})]
     if not may_ask or any(c.kind == STALE and c.resolution is None for c in state.conflicts):
         return out  # one reminder at a time
     for task in state.suspended_tasks():
         if task.id not in reminded and state.turns_idle(task) >= config.stale_after_turns:
-            found = _Found(STALE, (task.id,), {"idle_turns": state.turns_idle(task)}, "utter_remind_task",
+            detail = {"idle_turns": state.turns_idle(task), "alongside": alongside}
+            found = _Found(STALE, (task.id,), detail, "utter_remind_task",
                            {"task": label(domain, task)}, task.id)
             return out + found.decisions()
     return out

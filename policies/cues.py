@@ -136,7 +136,7 @@ def named_tasks(text: str, domain: Domain, entities: Iterable[Any] = ()) -> list
     """Task types the text names, in the order it names them; words inside an entity ("a taxi
     to [the hotel]") name a place, not a task."""
     spans = [(e.start, e.end) for e in entities]
-    patterns = _word_patterns(tuple((t.name, t.label) for t in domain.tasks.values()))
+    patterns = _word_patterns(tuple((t.name, f"{t.label} {t.find_label or ''}") for t in domain.tasks.values()))
     found: list[tuple[int, str]] = []
     for name, pattern in patterns:
         for match in pattern.finditer(text or ""):

@@ -30,7 +30,7 @@ def describe(task: Task, domain: Domain) -> str | None:
         return None
     details = ", ".join(d for d in (_detail(domain, slot, task.slots.get(slot)) for slot in task_type.slot_names) if d)
     details = details.replace(", at ", " at ").replace(", arriving by", " arriving by")
-    label = f"Your {task_type.label}"
+    label = f"Your {task_type.label_for(task.goal)}"
     ref = task.slots.get(f"{task.type}-ref")
     if task.status == COMPLETED:
         return f"{label} is done: {details}" + (f" (reference {ref})." if ref else ".")

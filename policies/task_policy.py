@@ -208,7 +208,9 @@ def arrive_before(task: Task, other: Task, domain: Domain, margin_minutes: int) 
 def label(domain: Domain, task: Task | str) -> str:
     name = task if isinstance(task, str) else task.type
     task_type = domain.tasks.get(name)
-    return task_type.label if task_type is not None else name
+    if task_type is None:
+        return name
+    return task_type.label if isinstance(task, str) else task_type.label_for(task.goal)
 
 
 def start_or_merge(step: Step, state: DialogueState, domain: Domain, announce: bool = True) -> list[Decision]:
@@ -245,7 +247,7 @@ def start(task_type: TaskType, priority: int, goal: str, proposed: dict[str, Any
     out.append(StartTask(task_id, task_type.name, priority, checked.values, goal, focus=take))
     out += slot_policy.invalid_asks(task_id, checked, domain)
     if not take and announce and focused is not None:
-        out.append(Utter("utter_queue_task", {"task": task_type.label, "current": label(domain, focused)}))
+        out.append(Utter("utter_queue_task", {"task": task_type.label_for(goal), "current": label(domain, focused)}))
     return out
 
 
@@ -270,7 +272,7 @@ def _merge(step: Step, existing: Task, task_type: TaskType, proposed: dict[str, 
                   "priority": step.priority}
         return [
             DetectConflict("duplicate", ids, detail),
-            Utter("utter_conflict_duplicate", {"task": task_type.label}, existing.id, expects=CONFLICT,
+            Utter("utter_conflict_duplicate", {"task": label(domain, existing)}, existing.id, expects=CONFLICT,
                   conflict={"kind": "duplicate", "task_ids": list(ids)}),
         ]
     if repeated:
@@ -282,7 +284,7 @@ def _merge(step: Step, existing: Task, task_type: TaskType, proposed: dict[str, 
     if new_priority is not None or new_goal is not None:
         out.append(UpdateTask(existing.id, priority=new_priority, goal=new_goal))
     if repeated:
-        out.append(Utter("utter_task_merged", {"task": task_type.label}, existing.id))
+        out.append(Utter("utter_task_merged", {"task": task_type.label_for(new_goal or existing.goal)}, existing.id))
     if not focused_now:
         out += bring_forward(existing, max(step.priority, existing.priority), state, domain, announce)
     return out

@@ -143,6 +143,18 @@ def test_the_users_own_order_beats_priority(chat):
     assert texts[0] == "I'll take these one at a time: first the restaurant booking, then the taxi."
 
 
+def test_a_search_queued_behind_a_taxi_is_named_a_search_not_a_booking(chat):
+    chat(said("a taxi from the station to the museum at 17:00", "book_taxi", taxi_departure="station",
+              taxi_destination="museum", taxi_leaveat="17:00"))
+    assert chat.responses() == ["utter_confirm_taxi"]
+    texts = chat(said("what can I eat nearby?", "find_restaurant"))
+    assert chat.task("restaurant").goal == "find" and chat.responses()[0] == "utter_queue_task"
+    assert "restaurant search" in texts[0] and "booking" not in texts[0]
+    texts = chat(said("yes", "affirm"))
+    assert chat.task("taxi").status == COMPLETED and chat.focus == chat.task("restaurant").id
+    assert "particular restaurant" in texts[-1]  # then the search it waited for
+
+
 def test_lower_priority_request_is_queued_announced_and_handled_after(chat):
     chat(said(f"I want to book a table at {PIZZA}", "book_restaurant", restaurant_name=PIZZA))
     texts = chat(said("is there a museum I could visit too?", "find_attraction", attraction_type="museum"))
@@ -395,18 +407,17 @@ def test_suspended_task_is_brought_back_once_after_n_turns(domain, runner):
         assert "utter_remind_task" not in chat.responses()
 
 
-def test_suspended_task_dropped_when_still_untouched_after_the_reminder(domain, runner):
+def test_reminder_beside_a_slot_question_can_be_passed_over(domain, runner):
     chat = Chat(dm_for(domain, runner, config=PolicyConfig(stale_after_turns=2, expire_after_turns=2)))
     chat(said(f"book a table at {PIZZA}", "book_restaurant", restaurant_name=PIZZA))
     chat(said("I need a train to London", "book_train", train_destination="London"))
     chat(said("from Cambridge", "inform", train_departure="Cambridge"))
     chat(said("on saturday", "inform", train_day="saturday"))
-    assert "utter_remind_task" in chat.responses()  # two turns untouched
-    chat(said("leaving at 10:00", "inform", train_leaveat="10:00"))  # the reminder passed over
-    assert chat.task("restaurant").status == SUSPENDED
-    texts = chat(said("2 people", "inform", train_bookpeople=2))
-    assert chat.task("restaurant").status == CANCELLED and "utter_task_expired" in chat.responses()
-    assert any("restaurant booking" in t for t in texts)
+    assert chat.responses()[-2:] == ["utter_ask_train-leaveat", "utter_remind_task"]  # two turns untouched
+    chat(said("leaving at 10:00", "inform", train_leaveat="10:00"))  # answers the train's question
+    assert [e["resolution"] for e in chat.last("conflict_resolved")] == ["ignored"]
+    chat(said("2 people", "inform", train_bookpeople=2))
+    assert chat.task("restaurant").status == SUSPENDED and "utter_task_expired" not in chat.responses()
 
 
 def test_browsing_then_the_offer_turns_into_a_booking(chat):

@@ -297,6 +297,15 @@ def test_task_without_an_action_name():
     assert err.value.line == line_of(text, "  taxi:") and "action" in err.value.problem
 
 
+def test_task_named_for_its_goal_in_responses():
+    plain = parse_domain(BASE + GENERAL, "domain.yml").tasks["taxi"]
+    assert plain.label_for("find") == plain.label_for("book") == "taxi"  # no label: the task's name
+    text = BASE.replace("    priority: 50\n", "    priority: 50\n    label: taxi booking\n    find_label: taxi quote\n")
+    named = parse_domain(text + GENERAL, "domain.yml").tasks["taxi"]
+    assert (named.label_for("find"), named.label_for("book"), named.label_for(None)) == (
+        "taxi quote", "taxi booking", "taxi booking")
+
+
 def test_priority_must_be_an_integer():
     for bad in ("high", "2.5", "true"):
         text = BASE.replace("priority: 50", f"priority: {bad}") + GENERAL

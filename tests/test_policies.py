@@ -508,6 +508,28 @@ def test_stale_task_reminded_once(domain):
     assert conflicts.stale(state, domain, ctx(stale_after_turns=4), may_ask=True) == []
 
 
+
+def test_stale_task_dropped_only_after_a_reminder_the_user_could_answer_alone(domain):
+    for alongside in (False, True):
+        state = state_of(task("hotel-1", "hotel", 30), task("taxi-1", "taxi", 50), turns=0)
+        for _ in range(2):
+            state.apply(ev.user("...", None))
+        detect, _ = conflicts.stale(state, domain, ctx(stale_after_turns=2), may_ask=True, alongside=alongside)
+        state.apply(detect.event(1.0))
+        state.apply(ev.user("...", None))  # the reminder passed over
+        settled = conflicts.recheck(state, domain, ctx())
+        assert [(d.kind, d.resolution) for d in settled] == ([("stale", "ignored")] if alongside else [])
+        for decision in settled:
+            state.apply(decision.event(1.0))
+        state.apply(ev.user("...", None))
+        dropped = conflicts.stale(state, domain, ctx(stale_after_turns=2, expire_after_turns=2), may_ask=True)
+        if alongside:  # it waits its turn; never reminded twice
+            assert dropped == []
+        else:
+            cancel, resolved, told = dropped
+            assert (cancel.task_id, resolved.resolution, told.response) == ("hotel-1", "expired", "utter_task_expired")
+
+
 # ===================================================================== context
 
 
