@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
 from policies.decisions import SayText, Utter
-from policies.slot_policy import PLACE_KINDS
-from policies.words import day_words, place_words
+from policies.words import slot_words
 
 if TYPE_CHECKING:
     from assistant.domain import Domain
@@ -111,10 +110,8 @@ class NaturalLanguageGenerator:
             values.update(task.slots)
         for slot, value in values.items():
             spec = self.domain.slots.get(slot)
-            if spec is not None and spec.kind in PLACE_KINDS:
-                values[slot] = place_words(value)
-            elif spec is not None and spec.kind == "day":
-                values[slot] = day_words(value)
+            if spec is not None:
+                values[slot] = slot_words(spec.kind, value)
         return values
 
     def utter(self, decision: Utter, state: DialogueState) -> BotMessage:

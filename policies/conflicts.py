@@ -36,6 +36,7 @@ from policies.decisions import (
 from policies.clock_time import hhmm
 from policies.index import index
 from policies.task_policy import label, to_minutes
+from policies.words import slot_words
 
 if TYPE_CHECKING:
     from assistant.domain import Domain
@@ -333,7 +334,9 @@ def _answer_fix(conflict: Conflict, state: DialogueState, request: Request, doma
     out: list[Decision] = [ResolveConflict(conflict.kind, "fixed", conflict.task_ids)]
     out += [SetSlot(slot, value, task.id) for slot, value in fix_slots.items()]
     slot, value = next((s, v) for s, v in fix_slots.items() if v is not None)
-    out.append(Utter("utter_slot_corrected", {"slot": index(domain).label(domain, slot), "value": value}, task.id))
+    kind = domain.slots[slot].kind if slot in domain.slots else None
+    out.append(Utter("utter_slot_corrected", {"slot": index(domain).label(domain, slot),
+                                              "value": slot_words(kind, value)}, task.id))
     return out
 
 

@@ -32,8 +32,11 @@ CHANGE = re.compile(r"\b(?:something else|else|other|different|change)\b", re.IG
 CORRECTION = re.compile(r"\b(?:actually|make it|change|move|instead|rather|switch|can we do|could we do)\b",
                         re.IGNORECASE)
 UPDATE = re.compile(r"\b(?:update|same one|existing|merge)\b", re.IGNORECASE)
-YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|sounds good|correct)\b", re.I)
-NO = re.compile(r"^\W*(?:no|nope|nah|not now|don'?t|never mind|nevermind)\b", re.IGNORECASE)
+# a thumbs-up or a tick is a yes in chat, a thumbs-down or a cross a no (the NLU sees no emoji)
+YES = re.compile(r"^\W*(?:(?:yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|sounds good|correct)\b|"
+                 r"[\U0001F44D\U0001F44C\u2705\u2714]\W*$)", re.I)
+NO = re.compile(r"^\W*(?:(?:no|nope|nah|not now|don'?t|never mind|nevermind)\b|[\U0001F44E\u274C\u2716]\W*$)",
+                re.IGNORECASE)
 
 # "surprise me", "I don't mind", "any cuisine is fine", "you choose": no wish for the slot asked
 NO_PREFERENCE = re.compile(

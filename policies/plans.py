@@ -9,8 +9,8 @@ from assistant.domain import display_value
 from assistant.profile.describe import value_words
 from assistant.state import CANCELLED, COMPLETED, FAILED, SUSPENDED
 from policies.decisions import Decision, Utter
-from policies.slot_policy import NO_PREFERENCE, PLACE_KINDS
-from policies.words import day_words, place_words
+from policies.slot_policy import NO_PREFERENCE
+from policies.words import PLACE_KINDS, day_words, place_words
 
 if TYPE_CHECKING:
     from assistant.domain import Domain

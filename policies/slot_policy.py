@@ -31,6 +31,7 @@ from policies.decisions import (
     Utter,
 )
 from policies.index import REQUESTED_SLOT, index
+from policies.words import PLACE_KINDS, slot_words
 
 if TYPE_CHECKING:
     from assistant.domain import Domain, TaskType
@@ -99,7 +100,6 @@ def fits_question(task: Task, slot: str, domain: Domain) -> str | None:
 
 
 # kinds whose values are all places: one can answer a question about another
-PLACE_KINDS = frozenset({"name", "origin", "destination"})
 # words around a bare place given as an answer ("from the Lockside Guesthouse, please")
 _AROUND_A_PLACE = frozenset({"the", "from", "to", "at", "it", "its", "it's", "is", "please", "thanks", "er", "um"})
 
@@ -180,7 +180,9 @@ def fill(task_id: str, result: SlotCheck, domain: Domain, announce_corrections: 
     out: list[Decision] = [SetSlot(slot, value, task_id) for slot, value in result.values.items()]
     if announce_corrections:
         for slot, _, new in result.corrected:
-            out.append(Utter("utter_slot_corrected", {"slot": idx.label(domain, slot), "value": new}, task_id))
+            kind = domain.slots[slot].kind if slot in domain.slots else None
+            out.append(Utter("utter_slot_corrected", {"slot": idx.label(domain, slot), "value": slot_words(kind, new)},
+                             task_id))
     return out + invalid_asks(task_id, result, domain)
 
 

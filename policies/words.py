@@ -15,6 +15,19 @@ _COMMON_PLACE = re.compile(
     r"market|church|cathedral|hospital|university|zoo|guesthouse|attraction|port|harbour)$")
 
 
+#: slot kinds whose values are places
+PLACE_KINDS = frozenset({"name", "origin", "destination"})
+
+
+def slot_words(kind: str | None, value: Any) -> Any:
+    """A slot value as said, by the slot's kind: a place with its article, a day capitalised."""
+    if kind in PLACE_KINDS:
+        return place_words(value)
+    if kind == "day":
+        return day_words(value)
+    return value
+
+
 def place_words(value: Any) -> Any:
     """ "train station" -> "the train station"; names ("Ashcombe Museum", "london") as they are."""
     if isinstance(value, str) and value == value.lower() and _COMMON_PLACE.match(value.strip()) \

@@ -212,6 +212,13 @@ def test_same_task_requested_twice_is_merged(chat):
     assert [e["resolution"] for e in chat.last("conflict_resolved")] == ["second"]
 
 
+def test_a_corrected_day_reads_as_the_confirmation_writes_it(chat):
+    chat(said(f"book a table at {PIZZA} for 2 on friday", "book_restaurant", restaurant_name=PIZZA,
+              restaurant_bookpeople=2, restaurant_bookday="friday"))
+    texts = chat(said("make it saturday", "inform", restaurant_bookday="saturday"))
+    assert chat.responses()[0] == "utter_slot_corrected" and texts[0].endswith(" to Saturday.")
+
+
 def test_correction_overwrites_revalidates_and_reconfirms(chat):
     chat(said(f"book a table at {PIZZA} for 2 people", "book_restaurant", restaurant_name=PIZZA,
               restaurant_bookpeople=2))
@@ -577,7 +584,7 @@ def test_one_of_a_counted_thing_is_said_in_the_singular_and_a_day_with_its_capit
               train_leaveat=("09:00", "9am"), train_bookpeople=1))
     assert chat.responses() == ["utter_confirm_train"]
     assert "Shall I book 1 ticket from cambridge to ely on Friday," in chat.last("bot")[0]["text"]
-    from assistant.nlg import day_words
+    from policies.words import day_words
 
     assert [day_words(d) for d in ("friday", "2025-05-02", "someday", None)] == [
         "Friday", "Friday 2 May", "someday", None]

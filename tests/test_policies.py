@@ -156,6 +156,9 @@ def test_cues(domain):
     assert cues.resume_target("a taxi please", domain) == (False, None)
     assert cues.yes_or_no("affirm", "") == "yes" and cues.yes_or_no(None, "nope") == "no"
     assert cues.yes_or_no("inform", "4 people") is None
+    # the NLU reads an emoji as thanks at best: a thumbs-up or a tick is a yes, a thumbs-down or a cross a no
+    assert [cues.yes_or_no("thank", t) for t in ("👍", "👍🏽", "✅", "👎", "❌", "🙂", "👍 but not friday")] == [
+        "yes", "yes", "yes", "no", "no", None, None]
 
 
 def test_a_task_word_inside_an_entity_is_a_place(domain):
