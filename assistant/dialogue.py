@@ -49,7 +49,7 @@ from assistant.state import ACTIVE, CANCELLED
 from policies import (clock_time, conflicts, cues, fallback, landmarks, plans, recommend_policy, slot_policy,
                       task_policy)
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
-from policies.cues import means_from_there, means_nearby, means_there, yes_or_no
+from policies.cues import means_between, means_from_there, means_nearby, means_there, yes_or_no
 from policies.decisions import (
     ANYTHING_ELSE,
     CANCEL_BOOKING,
@@ -514,7 +514,10 @@ class _TurnRun:
         destination (a journey with a day goes to another town). ``words``: what the user said for
         the task (default: this message's words for it)."""
         task = self.state.task(task_id)
-        if task is None or not means_there(self.said_now(task) if words is None else words):
+        said = (self.said_now(task) if words is None else words) if task is not None else ""
+        if task is not None and means_between(said):
+            return self.ride_between(task)
+        if task is None or not means_there(said):
             return []
         task_type = self.domain.tasks[task.type]
         slot = next((s for s in task_type.schedule.get("place", ()) if task.slots.get(s) is None), None)
@@ -545,6 +548,29 @@ class _TurnRun:
             if timed and spec.kind == "destination":
                 there += task_policy.arrive_before(task, other, self.domain, self.dm.config.taxi_margin_minutes)
             return there
+        return []
+
+    def ride_between(self, task: Task) -> list[Decision]:
+        """ "A hotel, a table and a taxi between them": a local ride from the earlier of the two latest
+        places of other tasks to the later one (from the hotel to the table), arriving before a booked
+        time; nothing unless both places are known and the ride has neither end yet."""
+        task_type = self.domain.tasks[task.type]
+        kinds = {self.domain.slots[s].kind: s for s in task_type.slot_names}
+        origin, destination = kinds.get("origin"), kinds.get("destination")
+        if origin is None or destination is None or task_type.schedule.get("day") \
+                or task.slots.get(origin) is not None or task.slots.get(destination) is not None:
+            return []
+        places: list[tuple[Task, str]] = []
+        for other in reversed(self.state.tasks):
+            other_type = self.domain.tasks.get(other.type)
+            place = other_type.schedule_value("place", other.slots) if other_type is not None else None
+            if other.id != task.id and place is not None and other.status != CANCELLED \
+                    and all(place != p for _, p in places):
+                places.append((other, place))
+            if len(places) == 2:
+                (later, to), (_, start) = places
+                return [SetSlot(origin, start, task.id), SetSlot(destination, to, task.id),
+                        *task_policy.arrive_before(task, later, self.domain, self.dm.config.taxi_margin_minutes)]
         return []
 
     def start_from_there(self, task_id: str) -> list[Decision]:

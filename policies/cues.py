@@ -81,6 +81,14 @@ def means_from_there(text: str) -> bool:
     return FROM_THERE.search(text or "") is not None
 
 
+# "a taxi between them", "to commute between the two places": a ride from one place talked about to the other
+BETWEEN = re.compile(r"\bbetween (?:them|the two|both|those two|these two)\b", re.IGNORECASE)
+
+
+def means_between(text: str) -> bool:
+    return BETWEEN.search(text or "") is not None
+
+
 def means_there(text: str) -> bool:
     return THERE.search(text or "") is not None
 

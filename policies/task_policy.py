@@ -111,14 +111,17 @@ def _places_first(tasks: list[Step], domain: Domain) -> list[Step]:
     if not going_there or len(going_there) == len(tasks):
         return tasks
     floor = max(s.priority for s in going_there) + 1
-    return [replace(s, priority=max(s.priority, floor)) for s in tasks if s not in going_there] + going_there
+    others = [s for s in tasks if s not in going_there]
+    # one step apart, so that of equal requests the first still comes first
+    return [replace(s, priority=max(s.priority, floor + len(others) - 1 - i)) for i, s in enumerate(others)] \
+        + going_there
 
 
 def _goes_there(step: Step, domain: Domain) -> bool:
-    """The request says "there" for a place its task needs and does not name it."""
+    """The request says "there" (or "between them") for a place its task needs and does not name it."""
     task_type = domain.tasks[step.task_type]  # type: ignore[index]
     places = task_type.schedule.get("place", ())
-    if not places or not cues.means_there(step.request.text):
+    if not places or not (cues.means_there(step.request.text) or cues.means_between(step.request.text)):
         return False
     named = slot_policy.proposals(task_type.name, step.request.entities, domain)
     return not any(named.get(slot) is not None for slot in places)

@@ -193,6 +193,12 @@ def test_a_request_going_there_waits_for_the_place_the_message_asks_for(domain):
                     said("a taxi there, to the station", "book_taxi", taxi_destination="station"))
     steps = task_policy.plan(Request.from_parse(named), state_of(), domain, ctx(), named.text)
     assert [(s.task_type, s.priority) for s in steps] == [("taxi", 50), ("restaurant", 20)]
+    between = several("a hotel, a table and a taxi between them", said("a hotel", "find_hotel"),
+                      said("a table", "book_restaurant"), said("a taxi between them", "book_taxi"))
+    steps = task_policy.plan(Request.from_parse(between), state_of(), domain, ctx(), between.text)
+    assert [(s.task_type, s.priority) for s in steps] == [("hotel", 52), ("restaurant", 51), ("taxi", 50)]
+    assert cues.means_between("I need a taxi to commute between the two places") and not cues.means_between(
+        "a taxi between 5 and 6")
     alone = said("a taxi there", "book_taxi")
     assert [(s.task_type, s.priority) for s in task_policy.plan([Request.from_parse(alone)[0]], state_of(), domain,
                                                                   ctx(), alone.text)] == [("taxi", 50)]

@@ -78,6 +78,12 @@ PARSES = ScriptedParser(
                  restaurant_booktime=("20:00", "8pm"), restaurant_bookday=("monday", "tomorrow")),
             said("a taxi there", "book_taxi")),
     said("from the station", "inform", taxi_departure="station"),
+    several("a cheap hotel in the east, a table for 3 on friday at 7pm and a taxi between them",
+            said("a cheap hotel in the east", "find_hotel", hotel_pricerange="cheap", hotel_area="east"),
+            said("a table for 3 on friday at 7pm", "book_restaurant", restaurant_bookpeople=3,
+                 restaurant_bookday="friday", restaurant_booktime=("19:00", "7pm")),
+            said("a taxi between them", "book_taxi")),
+    said("for 2 nights from friday", "inform", hotel_bookstay=2, hotel_bookday="friday"),
     said("somewhere cheap to stay with parking", "find_hotel", hotel_pricerange="cheap",
          hotel_parking=("yes", "parking")),
     said("no, something in the centre", "reject_suggestion", hotel_area="centre"),
@@ -343,6 +349,28 @@ def test_a_taxi_there_in_the_same_message_waits_for_the_table_and_goes_to_it(dom
     talk("from the station")
     assert talk.task("taxi").slots["taxi-departure"] == "station"
     assert talk.task("taxi").status == "awaiting_confirmation"
+
+
+def test_a_taxi_between_them_goes_from_the_first_place_to_the_second_once_both_are_chosen(domain, runner, recommender,
+                                                                                        db):
+    talk = Talk(make(domain, runner, recommender, db), "eve")
+    talk("a cheap hotel in the east, a table for 3 on friday at 7pm and a taxi between them")
+    assert [talk.task(t).status for t in ("hotel", "restaurant", "taxi")] == ["active", "suspended", "suspended"]
+    hotel = talk.last["name"]
+    talk("yes please")  # the hotel suggested
+    talk("for 2 nights from friday")
+    talk("yes please")  # booked; on to the table, the ride still waits for it
+    assert talk.task("hotel").status == COMPLETED and talk.task("taxi").status == "suspended"
+    talk("surprise me")  # a new user is asked what food they like first
+    restaurant = talk.last["name"]
+    talk("yes please")  # the suggestion
+    reply = talk("yes please")  # the booking
+    assert talk.task("restaurant").status == COMPLETED
+    assert f"a taxi from {hotel} to {restaurant}, arriving by 18:45?" in reply
+    taxi = talk.task("taxi")
+    assert (taxi.slots["taxi-departure"], taxi.slots["taxi-destination"], taxi.slots["taxi-arriveby"]) == (
+        hotel, restaurant, "18:45")
+    assert taxi.status == "awaiting_confirmation"
 
 
 def test_when_nothing_fits_it_all_one_filter_is_set_aside_and_said(domain, runner, recommender, db):
