@@ -49,7 +49,7 @@ from assistant.state import ACTIVE, CANCELLED
 from policies import (clock_time, conflicts, cues, fallback, landmarks, plans, recommend_policy, slot_policy,
                       task_policy)
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
-from policies.cues import means_between, means_from_there, means_nearby, means_there, yes_or_no
+from policies.cues import between_tasks, means_between, means_from_there, means_nearby, means_there, yes_or_no
 from policies.decisions import (
     ANYTHING_ELSE,
     CANCEL_BOOKING,
@@ -515,8 +515,10 @@ class _TurnRun:
         the task (default: this message's words for it)."""
         task = self.state.task(task_id)
         said = (self.said_now(task) if words is None else words) if task is not None else ""
-        if task is not None and means_between(said):
-            return self.ride_between(task)
+        # "between the hotel and the restaurant" may run past the ride's own words into the next request's
+        named = between_tasks(self.parse.text if words is None and self.parse is not None else said, self.domain)
+        if task is not None and (named or means_between(said)):
+            return self.ride_between(task, named)
         if task is None or not means_there(said):
             return []
         task_type = self.domain.tasks[task.type]
@@ -550,28 +552,33 @@ class _TurnRun:
             return there
         return []
 
-    def ride_between(self, task: Task) -> list[Decision]:
+    def ride_between(self, task: Task, named: tuple[str, str] | None = None) -> list[Decision]:
         """ "A hotel, a table and a taxi between them": a local ride from the earlier of the two latest
         places of other tasks to the later one (from the hotel to the table), arriving before a booked
-        time; nothing unless both places are known and the ride has neither end yet."""
+        time; nothing unless both places are known and the ride has neither end yet. ``named``: the
+        task types said ("between the hotel and the restaurant"): from the first one's place to the
+        second's, whatever the NLU made of those words."""
         task_type = self.domain.tasks[task.type]
         kinds = {self.domain.slots[s].kind: s for s in task_type.slot_names}
         origin, destination = kinds.get("origin"), kinds.get("destination")
-        if origin is None or destination is None or task_type.schedule.get("day") \
-                or task.slots.get(origin) is not None or task.slots.get(destination) is not None:
+        if origin is None or destination is None or task_type.schedule.get("day"):
+            return []
+        if named is None and (task.slots.get(origin) is not None or task.slots.get(destination) is not None):
             return []
         places: list[tuple[Task, str]] = []
         for other in reversed(self.state.tasks):
             other_type = self.domain.tasks.get(other.type)
             place = other_type.schedule_value("place", other.slots) if other_type is not None else None
             if other.id != task.id and place is not None and other.status != CANCELLED \
-                    and all(place != p for _, p in places):
+                    and all(place != p for _, p in places) and all(other.type != t.type for t, _ in places):
                 places.append((other, place))
-            if len(places) == 2:
-                (later, to), (_, start) = places
-                return [SetSlot(origin, start, task.id), SetSlot(destination, to, task.id),
-                        *task_policy.arrive_before(task, later, self.domain, self.dm.config.taxi_margin_minutes)]
-        return []
+        if named is not None:
+            places = [next(((t, p) for t, p in places if t.type == name), (task, "")) for name in reversed(named)]
+        if len(places) < 2 or not all(p for _, p in places[:2]):
+            return []
+        (later, to), (_, start) = places[:2]
+        return [SetSlot(origin, start, task.id), SetSlot(destination, to, task.id),
+                *task_policy.arrive_before(task, later, self.domain, self.dm.config.taxi_margin_minutes)]
 
     def start_from_there(self, task_id: str) -> list[Decision]:
         """ "A taxi home afterwards", "a cab from there": the ride starts at the place of the latest

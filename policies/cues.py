@@ -89,6 +89,14 @@ def means_between(text: str) -> bool:
     return BETWEEN.search(text or "") is not None
 
 
+def between_tasks(text: str, domain: Domain) -> tuple[str, str] | None:
+    """ "A taxi between the hotel and the restaurant": the two task types named after "between", in
+    the order said; None unless the words after it name two."""
+    match = re.search(r"\bbetween\b([^.!?;]*)", text or "", re.IGNORECASE)
+    named = named_tasks(match.group(1), domain) if match else []
+    return (named[0], named[1]) if len(named) >= 2 else None
+
+
 def means_there(text: str) -> bool:
     return THERE.search(text or "") is not None
 

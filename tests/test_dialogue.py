@@ -155,6 +155,22 @@ def test_a_search_queued_behind_a_taxi_is_named_a_search_not_a_booking(chat):
     assert "particular restaurant" in texts[-1]  # then the search it waited for
 
 
+def test_a_taxi_between_the_hotel_and_the_restaurant_goes_from_one_booked_place_to_the_other(chat):
+    chat(said("book the Bramble Court for 2 people for 2 nights from friday", "book_hotel",
+              hotel_name="Bramble Court", hotel_bookpeople=2, hotel_bookstay=2, hotel_bookday="friday"))
+    chat(said("yes", "affirm"))
+    chat(said(f"a table for 2 at {PIZZA} on friday at 19:00", "book_restaurant", restaurant_name=PIZZA,
+              restaurant_bookpeople=2, restaurant_bookday="friday", restaurant_booktime="19:00"))
+    chat(said("yes", "affirm"))
+    assert chat.task("hotel").status == chat.task("restaurant").status == COMPLETED
+    # the NLU reads "the hotel" as where the ride starts and nothing in "the restaurant"
+    texts = chat(said("I need a taxi between the restaurant and the hotel", "book_taxi",
+                      taxi_departure=("restaurant", "the restaurant")))
+    taxi = chat.task("taxi")
+    assert (taxi.slots["taxi-departure"], taxi.slots["taxi-destination"]) == (PIZZA, "Bramble Court")
+    assert chat.responses() == ["utter_ask_taxi-leaveat"] and taxi.slots.get("taxi-arriveby") is None, texts
+
+
 def test_lower_priority_request_is_queued_announced_and_handled_after(chat):
     chat(said(f"I want to book a table at {PIZZA}", "book_restaurant", restaurant_name=PIZZA))
     texts = chat(said("is there a museum I could visit too?", "find_attraction", attraction_type="museum"))

@@ -199,6 +199,9 @@ def test_a_request_going_there_waits_for_the_place_the_message_asks_for(domain):
     assert [(s.task_type, s.priority) for s in steps] == [("hotel", 52), ("restaurant", 51), ("taxi", 50)]
     assert cues.means_between("I need a taxi to commute between the two places") and not cues.means_between(
         "a taxi between 5 and 6")
+    assert cues.between_tasks("a cab between the museum and the restaurant, please", domain) == (
+        "attraction", "restaurant")
+    assert cues.between_tasks("a taxi between the hotel and the station", domain) is None
     alone = said("a taxi there", "book_taxi")
     assert [(s.task_type, s.priority) for s in task_policy.plan([Request.from_parse(alone)[0]], state_of(), domain,
                                                                   ctx(), alone.text)] == [("taxi", 50)]
