@@ -373,6 +373,18 @@ def test_a_taxi_between_them_goes_from_the_first_place_to_the_second_once_both_a
     assert taxi.status == "awaiting_confirmation"
 
 
+def test_a_hotel_suggested_says_it_has_the_wifi_or_parking_asked_for(domain, runner, recommender, db):
+    from assistant.recommender.words import summary
+
+    talk = Talk(make(domain, runner, recommender, db), "kim")
+    reply = talk("somewhere cheap to stay with parking")
+    assert talk.last["attributes"]["parking"] is True and ", cheap, with parking?" in reply
+    hotel = {"area": "north", "pricerange": "moderate", "stars": 3, "internet": True, "parking": False}
+    assert summary("hotel", hotel) == "a 3-star hotel in the north, moderate"  # nothing asked: nothing said
+    assert summary("hotel", hotel, {"internet": "yes", "parking": "yes"}) == \
+        "a 3-star hotel in the north, moderate, with free wifi"
+
+
 def test_when_nothing_fits_it_all_one_filter_is_set_aside_and_said(domain, runner, recommender, db):
     talk = Talk(make(domain, runner, recommender, db), "lou")
     talk("somewhere cheap to stay with parking")

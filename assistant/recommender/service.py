@@ -201,7 +201,7 @@ class Recommender:
         ranked = [(str(r.get("feature")), str(r.get("words"))) for r in record.get("reasons") or []
                   if isinstance(r, Mapping) and r.get("words") and r.get("attribute") not in asked]
         reasons = self._said(item, str(record.get("query") or "").split(), ranked)
-        return suggestion_sentence(item.name, item.kind, item.attributes, reasons, item.description)
+        return suggestion_sentence(item.name, item.kind, item.attributes, reasons, item.description, asked)
 
     def _said(self, item: CatalogueItem, words: list[str], ranked: list[tuple[str, str]]) -> tuple[str, ...]:
         """The reasons to say, from the ranker's ``(feature, words)``: the user's diets the place
@@ -245,7 +245,7 @@ class Recommender:
             return None
         # "an area you like" is no reason when the user just asked for that area: every candidate has it
         reasons = self._said(item, words, [(r.feature, r.words) for r in top.reasons if r.attribute not in filters])
-        sentence = suggestion_sentence(item.name, item.kind, item.attributes, reasons, item.description)
+        sentence = suggestion_sentence(item.name, item.kind, item.attributes, reasons, item.description, filters)
         return Suggestion(item, top, reasons, sentence, semantic, " ".join(words) or None, filters)
 
     def closest(self, kind: str, slots: Mapping[str, Any], droppable: Sequence[str], query: str | None,

@@ -20,8 +20,15 @@ def _food(value: Any) -> str:
     return value_words("food", value).removesuffix(" food")
 
 
-def summary(kind: str, attributes: Mapping[str, Any]) -> str:
-    """ "a cheap African place in the east", "a 4-star guesthouse in the north", "a free museum in the centre" """
+# what a hotel offers, said when the user asked for it ("with free wifi and parking")
+_AMENITY_WORDS = (("internet", "free wifi"), ("parking", "parking"))
+_TRUE_WORDS = ("yes", "true", "free", "1")
+
+
+def summary(kind: str, attributes: Mapping[str, Any], asked: Mapping[str, Any] | None = None) -> str:
+    """ "a cheap African place in the east", "a 4-star guesthouse in the north", "a free museum in the centre";
+    a hotel's wifi and parking when the user ``asked`` for them ("a 3-star hotel in the centre, moderate,
+    with free wifi") """
     area = attributes.get("area")
     where = f" in the {area}" if area else ""
     if kind == "restaurant":
@@ -33,7 +40,10 @@ def summary(kind: str, attributes: Mapping[str, Any]) -> str:
         stars = attributes.get("stars")
         head = article(f"{stars}-star {kind_word}" if stars else kind_word) + where
         price = attributes.get("pricerange")
-        return f"{head}, {price}" if price else head
+        head = f"{head}, {price}" if price else head
+        offers = [words for attribute, words in _AMENITY_WORDS
+                  if _yes((asked or {}).get(attribute)) and _yes(attributes.get(attribute))]
+        return f"{head}, with {' and '.join(offers)}" if offers else head
     if kind == "attraction":
         kind_word = _TYPE_WORDS.get(str(attributes.get("type") or "place to visit"),
                                     str(attributes.get("type") or "place to visit"))
@@ -44,15 +54,19 @@ def summary(kind: str, attributes: Mapping[str, Any]) -> str:
     return article(kind) + where
 
 
+def _yes(value: Any) -> bool:
+    return value is True or str(value).strip().lower() in _TRUE_WORDS
+
+
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
 def suggestion_sentence(name: str, kind: str, attributes: Mapping[str, Any], reasons: Sequence[str],
-                        description: str | None = None) -> str:
+                        description: str | None = None, asked: Mapping[str, Any] | None = None) -> str:
     """ "How about Curry Garden, an expensive Indian place in the centre? You liked Indian food before,
     and it's in the centre, near your hotel." With no reason worth saying, the item's own description."""
-    head = f"How about {name}, {summary(kind, attributes)}?"
+    head = f"How about {name}, {summary(kind, attributes, asked)}?"
     if reasons:
         said = reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + ", and " + reasons[-1]
         return f"{head} {_capitalised(said)}."
