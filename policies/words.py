@@ -28,12 +28,27 @@ def slot_words(kind: str | None, value: Any) -> Any:
     return value
 
 
+_SMALL_WORDS = frozenset({"of", "and", "the", "upon", "on", "in", "at", "by"})
+# where someone is rather than a place's name
+_NO_NAMES = frozenset({"home", "work", "here", "there", "office", "my place"})
+
+
+def place_name(name: str) -> str:
+    """A name as written: "london kings cross" -> "London Kings Cross"; one with capitals as it is."""
+    if name != name.lower():
+        return name
+    words = name.split()
+    return " ".join(w if i and w in _SMALL_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words))
+
+
 def place_words(value: Any) -> Any:
-    """ "train station" -> "the train station"; names ("Ashcombe Museum", "london") as they are."""
-    if isinstance(value, str) and value == value.lower() and _COMMON_PLACE.match(value.strip()) \
-            and not value.startswith(("the ", "my ", "our ", "a ", "an ")):
-        return f"the {value.strip()}"
-    return value
+    """ "train station" -> "the train station"; names as written ("london" -> "London"); "my office" as said."""
+    if not isinstance(value, str) or value != value.lower() or value.startswith(("my ", "our ", "your ")) \
+            or value.strip() in _NO_NAMES:
+        return value
+    if _COMMON_PLACE.match(value.strip()):
+        return value if value.startswith(("the ", "a ", "an ")) else f"the {value.strip()}"
+    return place_name(value)
 
 
 def day_words(value: Any) -> Any:

@@ -202,7 +202,7 @@ def test_confirmations_say_what_was_booked(local):
     assert text.startswith("A taxi from the train station to Acorn Guest House")  # a place by what it is
     # the train of the timetable (data/catalogue/trains.jsonl): the last one arriving by 10:15 that Sunday
     assert texts["action_book_train"].startswith(
-        "3 tickets booked on TR3009, leaving cambridge at 07:31 and arriving at ely at 07:47 on Sunday 4 May: "
+        "3 tickets booked on TR3009, leaving Cambridge at 07:31 and arriving at Ely at 07:47 on Sunday 4 May: "
         "£12.00 in all.")
     assert texts["action_find_attraction"].startswith("I've noted your search for museum in the centre.")
     # a chosen sight: where it is and what entry costs, from the catalogue (the name as the user says it)
@@ -219,7 +219,7 @@ def test_no_train_that_fits_books_nothing_and_unsets_what_cannot_be_met(local, r
                                                  "train-arriveby": "05:00"}
     nowhere = BOOKINGS["action_book_train"] | {"train-destination": "oxford"}
     for slots, unset, says in ((too_early, "train-arriveby", "the first arrives at"),
-                               (nowhere, "train-destination", "I have no trains to oxford")):
+                               (nowhere, "train-destination", "I have no trains to Oxford")):
         tracker = make_tracker(slots=slots)
         result = local.run("action_book_train", tracker, DOMAIN)
         assert result == remote.run("action_book_train", tracker, DOMAIN)

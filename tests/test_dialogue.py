@@ -599,11 +599,17 @@ def test_one_of_a_counted_thing_is_said_in_the_singular_and_a_day_with_its_capit
               train_departure="cambridge", train_destination="ely", train_day="friday",
               train_leaveat=("09:00", "9am"), train_bookpeople=1))
     assert chat.responses() == ["utter_confirm_train"]
-    assert "Shall I book 1 ticket from cambridge to ely on Friday," in chat.last("bot")[0]["text"]
+    assert "Shall I book 1 ticket from Cambridge to Ely on Friday," in chat.last("bot")[0]["text"]
     from policies.words import day_words
 
     assert [day_words(d) for d in ("friday", "2025-05-02", "someday", None)] == [
         "Friday", "Friday 2 May", "someday", None]
+    from policies.words import place_words
+
+    # a name as written, a place by what it is with its article, where someone is as said
+    assert [place_words(p) for p in ("london kings cross", "king's college", "Pizza Hut", "train station",
+                                     "the station", "my office", "home")] == [
+        "London Kings Cross", "King's College", "Pizza Hut", "the train station", "the station", "my office", "home"]
 
 
 def test_an_action_that_unsets_a_needed_slot_books_nothing_and_asks_for_it_again(chat):
@@ -613,7 +619,7 @@ def test_an_action_that_unsets_a_needed_slot_books_nothing_and_asks_for_it_again
     assert chat.responses() == ["utter_confirm_train"]
     texts = chat(said("yes", "affirm"))
     train = chat.task("train")
-    assert texts[0].startswith("No train from cambridge to london on Friday arrives by 05:00")
+    assert texts[0].startswith("No train from Cambridge to London on Friday arrives by 05:00")
     assert train.status == ACTIVE and chat.focus == train.id and "train-ref" not in train.slots
     assert train.slots.get("train-arriveby") is None and not chat.last("task_completed")
     assert chat.responses()[-1].startswith("utter_ask_train-")  # the time, asked again

@@ -24,7 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 
 from . import venues
-from .timetable import WEEKDAYS, Train, default_timetable
+from .timetable import WEEKDAYS, Train, default_timetable, station_name
 
 MAX_PEOPLE = 20
 MAX_NIGHTS = 30
@@ -244,8 +244,8 @@ class BookTrain(BookingAction):
     def confirmation(self, d: dict[str, Any], reference: str) -> str:
         train: Train = d["train"]
         people = d["train-bookpeople"]
-        return (f"{_plural(people, 'ticket')} booked on {train.train_id}, leaving {train.departure} at "
-                f"{train.leaveat} and arriving at {train.destination} at {train.arriveby} on "
+        return (f"{_plural(people, 'ticket')} booked on {train.train_id}, leaving {station_name(train.departure)} at "
+                f"{train.leaveat} and arriving at {station_name(train.destination)} at {train.arriveby} on "
                 f"{day_text(d['train-day'])}: £{train.price * people:.2f} in all. Reference: {reference}.")
 
 

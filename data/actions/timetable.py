@@ -70,22 +70,23 @@ class Timetable:
         """The train for a booking: the first leaving at or after ``leave_at``, else the last
         arriving by ``arrive_by`` (both given: the first leaving after one that arrives in time)."""
         origins, ends = self.matching(departure), self.matching(destination)
+        said_from, said_to = station_name(departure), station_name(destination)  # as the messages write them
         if not origins:
-            return Choice(problem="train-departure", message=f"I have no trains from {departure}. "
-                          f"Trains run from {_join(self.stations)}.")
+            return Choice(problem="train-departure", message=f"I have no trains from {said_from}. "
+                          f"Trains run from {_join([station_name(s) for s in self.stations])}.")
         if not ends:
-            return Choice(problem="train-destination", message=f"I have no trains to {destination}. "
-                          f"Trains run to {_join(self.stations)}.")
+            return Choice(problem="train-destination", message=f"I have no trains to {said_to}. "
+                          f"Trains run to {_join([station_name(s) for s in self.stations])}.")
         weekday = weekday_of(day)
         routes = [t for t in self.trains if t.departure in origins and t.destination in ends]
         if not routes:
-            served = sorted({t.destination for t in self.trains if t.departure in origins})
-            onwards = f"; from {departure} trains go to {_join(served)}" if served else ""
-            return Choice(problem="train-destination", message=f"There's no direct train from {departure} to "
-                          f"{destination}{onwards}.")
+            served = sorted({station_name(t.destination) for t in self.trains if t.departure in origins})
+            onwards = f"; from {said_from} trains go to {_join(served)}" if served else ""
+            return Choice(problem="train-destination", message=f"There's no direct train from {said_from} to "
+                          f"{said_to}{onwards}.")
         running = [t for t in routes if t.day == weekday]
         if not running:
-            return Choice(problem="train-day", message=f"No trains run from {departure} to {destination} "
+            return Choice(problem="train-day", message=f"No trains run from {said_from} to {said_to} "
                           f"on {weekday.title()}.")
         fits = [t for t in running if (leave_at is None or t.leaveat >= leave_at)
                 and (arrive_by is None or t.arriveby <= arrive_by)]
@@ -94,14 +95,22 @@ class Timetable:
             return Choice(first)
         if leave_at is not None and arrive_by is None:
             last = max(running, key=lambda t: t.leaveat)
-            return Choice(problem="train-leaveat", message=f"The last train from {departure} to {destination} on "
+            return Choice(problem="train-leaveat", message=f"The last train from {said_from} to {said_to} on "
                           f"{weekday.title()} leaves at {last.leaveat}, before {leave_at}.")
         earliest = min(running, key=lambda t: t.arriveby)
         if leave_at is None:
-            return Choice(problem="train-arriveby", message=f"No train from {departure} to {destination} on "
+            return Choice(problem="train-arriveby", message=f"No train from {said_from} to {said_to} on "
                           f"{weekday.title()} arrives by {arrive_by}: the first arrives at {earliest.arriveby}.")
-        return Choice(problem="train-arriveby", message=f"No train from {departure} to {destination} on "
+        return Choice(problem="train-arriveby", message=f"No train from {said_from} to {said_to} on "
                       f"{weekday.title()} leaves after {leave_at} and arrives by {arrive_by}.")
+
+
+def station_name(name: str) -> str:
+    """A station as written: "london kings cross" -> "London Kings Cross" (the timetable's are lowercase)."""
+    if name != name.lower():
+        return name
+    return " ".join(w if i and w in ("of", "and", "the", "upon", "on") else w[:1].upper() + w[1:]
+                    for i, w in enumerate(name.split()))
 
 
 @lru_cache(maxsize=1)
