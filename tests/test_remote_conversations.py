@@ -46,7 +46,7 @@ CONVERSATIONS: list[Callable[..., None]] = [
     dialogue.test_request_contradicting_the_profile_is_asked_about,
     dialogue.test_profile_conflict_kept_when_the_user_insists,
     dialogue.test_suspended_task_is_brought_back_once_after_n_turns,
-    dialogue.test_suspended_task_dropped_when_still_untouched_after_the_reminder,
+    dialogue.test_reminder_beside_a_slot_question_can_be_passed_over,
     dialogue.test_browsing_then_the_offer_turns_into_a_booking,
     dialogue.test_declined_offer_ends_the_search,
     dialogue.test_profile_read_out_and_forgotten,
