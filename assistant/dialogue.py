@@ -392,6 +392,7 @@ class _TurnRun:
                     self.apply(self.start_from_there(started))
                 task = state.task(started) if started else state.task_of_type(step.task_type)  # type: ignore[arg-type]
                 if task is not None:
+                    self.apply(self.same_as_before(task))
                     served.append(task.id)
                 understood = True
                 continue
@@ -579,6 +580,36 @@ class _TurnRun:
         (later, to), (_, start) = places[:2]
         return [SetSlot(origin, start, task.id), SetSlot(destination, to, task.id),
                 *task_policy.arrive_before(task, later, self.domain, self.dm.config.taxi_margin_minutes)]
+
+    def same_as_before(self, task: Task) -> list[Decision]:
+        """ "A restaurant in the same area", "the same price range as the hotel": the value another task
+        has for a slot of that kind (the latest one, or the task named), read from the place it chose
+        when it chose one (a hotel booked by name has no area slot, but its place is in an area)."""
+        words = self.said_now(task) or (self.parse.text if self.parse is not None else "")
+        out: list[Decision] = []
+        for kind, named in cues.same_as(words, self.domain):
+            slot = next((s for s in self.domain.tasks[task.type].slot_names if self.domain.slots[s].kind == kind), None)
+            value = self._value_of_kind(task, kind, named) if slot is not None else None
+            if slot is not None and value is not None and task.slots.get(slot) != value:
+                out.append(SetSlot(slot, value, task.id))
+        return out
+
+    def _value_of_kind(self, task: Task, kind: str, named: str | None) -> Any:
+        recommender = self.dm.recommender
+        for other in reversed(self.state.tasks):
+            other_type = self.domain.tasks.get(other.type)
+            if other.id == task.id or other.status == CANCELLED or other_type is None or named not in (None, other.type):
+                continue
+            place = other_type.schedule_value("place", other.slots)
+            item = recommender.find(other_type.recommend, place) \
+                if place and other_type.recommend and recommender is not None else None
+            if item is not None and item.attributes.get(kind) not in (None, ""):
+                return item.attributes[kind]
+            value = next((other.slots[s] for s in other_type.slot_names
+                          if self.domain.slots[s].kind == kind and other.slots.get(s) is not None), None)
+            if value is not None:
+                return value
+        return None
 
     def start_from_there(self, task_id: str) -> list[Decision]:
         """ "A taxi home afterwards", "a cab from there": the ride starts at the place of the latest

@@ -78,8 +78,19 @@ def split_clauses(text: str) -> list[Clause]:
     return merged
 
 
+# "the same area and price range as the hotel": "and" joins two things compared, inside one request
+_SAME_BEFORE = re.compile(r"\bsame(?:\s+[\w-]+){1,3}\s*$", re.IGNORECASE)
+_COMPARED_AFTER = re.compile(r"(?:the\s+same\s+)?[\w-]+(?:\s+[\w-]+){0,2}\s+as\s+(?:the|my|your|our|that|this|before)\b",
+                             re.IGNORECASE)
+
+
 def _inside_clause(text: str, boundary: re.Match[str]) -> bool:
-    """A bare "also" after a subject or an auxiliary ("I also need") is no connective."""
+    """A bare "also" after a subject or an auxiliary ("I also need") is no connective, nor an "and"
+    between two things said to be the same as something ("same area and price range as ...")."""
+    word = boundary.group().strip(" ,").lower()
+    if word == "and" and _SAME_BEFORE.search(text, 0, boundary.start()) \
+            and _COMPARED_AFTER.match(text, boundary.end()):
+        return True
     if boundary.group().strip().lower() != "also":
         return False
     before = _LAST_WORD.search(text, 0, boundary.start())

@@ -97,6 +97,31 @@ def between_tasks(text: str, domain: Domain) -> tuple[str, str] | None:
     return (named[0], named[1]) if len(named) >= 2 else None
 
 
+# "a restaurant in the same area (as the museum)", "the same price range as the hotel": words -> slot kind
+_SAME_KINDS = {"area": "area", "part of town": "area", "neighbourhood": "area", "neighborhood": "area",
+               "side of town": "area", "price range": "pricerange", "pricerange": "pricerange", "price": "pricerange",
+               "price bracket": "pricerange", "day": "day", "date": "day", "group": "people",
+               "number of people": "people", "party": "people"}
+_KIND_WORDS = "|".join(sorted(map(re.escape, _SAME_KINDS), key=len, reverse=True))
+# "the same area and price range as the hotel": one or two kinds, then what they are the same as
+SAME_AS = re.compile(rf"\bsame ({_KIND_WORDS})(?:\s*(?:and|&|,)\s*(?:the same )?({_KIND_WORDS}))?\b"
+                     r"(?:\s+as\s+(?:the |my |your |our )?([a-z]+))?", re.IGNORECASE)
+THAT_AREA = re.compile(r"\b(?:in|around|near) (?:that|this) (?:area|part of town|neighbou?rhood)\b", re.IGNORECASE)
+
+
+def same_as(text: str, domain: Domain) -> list[tuple[str, str | None]]:
+    """What the text wants the same as before: ``(slot kind, task type named or None)`` for each of
+    "in the same area as the museum", "the same price range", "in that area"."""
+    out: list[tuple[str, str | None]] = []
+    for match in SAME_AS.finditer(text or ""):
+        named = named_tasks(match.group(3), domain) if match.group(3) else []
+        for words in filter(None, match.group(1, 2)):
+            out.append((_SAME_KINDS[words.lower()], named[0] if named else None))
+    if THAT_AREA.search(text or ""):
+        out.append(("area", None))
+    return out
+
+
 def means_there(text: str) -> bool:
     return THERE.search(text or "") is not None
 

@@ -108,6 +108,11 @@ def test_clause_splitting():
         "a taxi to the station",
     ]
     assert [c.text for c in split_clauses("hello")] == ["hello"]
+    # "and" between two things said to be the same as something joins them inside one request
+    assert [c.text for c in split_clauses("a restaurant in the same area and price range as the hotel")] == [
+        "a restaurant in the same area and price range as the hotel"]
+    assert [c.text for c in split_clauses("the same day and a taxi as soon as possible")] == [
+        "the same day", "a taxi as soon as possible"]
     text = "first the taxi, then find me a restaurant"
     for c in split_clauses(text):
         assert text[c.start : c.end] == c.text

@@ -202,6 +202,12 @@ def test_a_request_going_there_waits_for_the_place_the_message_asks_for(domain):
     assert cues.between_tasks("a cab between the museum and the restaurant, please", domain) == (
         "attraction", "restaurant")
     assert cues.between_tasks("a taxi between the hotel and the station", domain) is None
+    assert cues.same_as("a table in the same area as my hotel, same price range", domain) == [
+        ("area", "hotel"), ("pricerange", None)]
+    assert cues.same_as("anything in that part of town?", domain) == [("area", None)]
+    assert cues.same_as("the same area and price range as the restaurant", domain) == [
+        ("area", "restaurant"), ("pricerange", "restaurant")]
+    assert cues.same_as("the same as before", domain) == []
     alone = said("a taxi there", "book_taxi")
     assert [(s.task_type, s.priority) for s in task_policy.plan([Request.from_parse(alone)[0]], state_of(), domain,
                                                                   ctx(), alone.text)] == [("taxi", 50)]

@@ -84,6 +84,8 @@ PARSES = ScriptedParser(
                  restaurant_bookday="friday", restaurant_booktime=("19:00", "7pm")),
             said("a taxi between them", "book_taxi")),
     said("for 2 nights from friday", "inform", hotel_bookstay=2, hotel_bookday="friday"),
+    said("a restaurant in the same area and price range as the hotel", "find_restaurant"),
+    said("is there a museum in that area too?", "find_attraction", attraction_type="museum"),
     said("somewhere cheap to stay with parking", "find_hotel", hotel_pricerange="cheap",
          hotel_parking=("yes", "parking")),
     said("no, something in the centre", "reject_suggestion", hotel_area="centre"),
@@ -285,6 +287,19 @@ def test_the_hotel_steers_suggestions_and_the_party_size_carries_over(domain, ru
     assert item["attributes"]["area"] == "north" and "near your hotel" in reply
     assert talk.task("restaurant").slots["restaurant-bookpeople"] == 3  # carried over from the hotel
     assert "restaurant-area" not in {k for k, v in talk.task("restaurant").slots.items() if v is not None}
+
+
+def test_the_same_area_and_price_range_as_the_hotel_are_those_of_the_place_booked(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "ugo")
+    talk("book the Lockside Guesthouse for 3 people from friday for 2 nights")
+    assert "booked" in talk("yes please")  # Lockside: a moderate guesthouse in the north; no area slot was said
+    talk("a restaurant in the same area and price range as the hotel")
+    slots = talk.task("restaurant").slots
+    assert (slots["restaurant-area"], slots["restaurant-pricerange"]) == ("north", "moderate")
+    talk("surprise me")
+    assert (talk.last["attributes"]["area"], talk.last["attributes"]["pricerange"]) == ("north", "moderate")
+    talk("is there a museum in that area too?")
+    assert talk.task("attraction").slots["attraction-area"] == "north"  # the latest place's: the restaurant's
 
 
 def test_nearby_means_where_the_user_stays_and_holds_for_every_other_suggestion(domain, runner, recommender, db):
