@@ -49,7 +49,8 @@ from assistant.state import ACTIVE, CANCELLED
 from policies import (clock_time, conflicts, cues, fallback, landmarks, plans, recommend_policy, slot_policy,
                       task_policy)
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
-from policies.cues import between_tasks, means_between, means_from_there, means_nearby, means_there, yes_or_no
+from policies.cues import (between_tasks, means_between, means_from_there, means_in_time, means_nearby, means_there,
+                           yes_or_no)
 from policies.decisions import (
     ANYTHING_ELSE,
     CANCEL_BOOKING,
@@ -390,6 +391,7 @@ class _TurnRun:
                     self.apply(self.carried_over(started))
                     self.apply(self.place_there(started))
                     self.apply(self.start_from_there(started))
+                    self.apply(self.in_time_for(started))
                 task = state.task(started) if started else state.task_of_type(step.task_type)  # type: ignore[arg-type]
                 if task is not None:
                     self.apply(self.same_as_before(task))
@@ -580,6 +582,30 @@ class _TurnRun:
         (later, to), (_, start) = places[:2]
         return [SetSlot(origin, start, task.id), SetSlot(destination, to, task.id),
                 *task_policy.arrive_before(task, later, self.domain, self.dm.config.taxi_margin_minutes)]
+
+    def in_time_for(self, task_id: str) -> list[Decision]:
+        """ "A taxi to the restaurant in time for my reservation": the ride arrives before the booked
+        time of the place it goes to (without a destination: the latest booked place with a time)."""
+        task = self.state.task(task_id)
+        if task is None or not means_in_time(self.said_now(task)):
+            return []
+        task_type = self.domain.tasks[task.type]
+        destination = next((s for s in task_type.slot_names if self.domain.slots[s].kind == "destination"), None)
+        if destination is None or task_type.schedule.get("day"):
+            return []
+        going_to = task.slots.get(destination)
+        for other in reversed(self.state.tasks):
+            other_type = self.domain.tasks.get(other.type)
+            if other_type is None or other.id == task.id or other.status == CANCELLED:
+                continue
+            place_slot = next((s for s in other_type.schedule.get("place", ()) if other.slots.get(s) is not None), None)
+            place = other.slots.get(place_slot) if place_slot is not None else None
+            timed = other_type.schedule_value("time", other.slots) is not None
+            # a venue booked for a time (a table), not a journey's town
+            if place is not None and timed and self.domain.slots[place_slot].kind == "name" and going_to in (None, place):
+                there = [] if going_to is not None else [SetSlot(destination, place, task.id)]
+                return there + task_policy.arrive_before(task, other, self.domain, self.dm.config.taxi_margin_minutes)
+        return []
 
     def same_as_before(self, task: Task) -> list[Decision]:
         """ "A restaurant in the same area", "the same price range as the hotel": the value another task

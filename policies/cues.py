@@ -122,6 +122,15 @@ def same_as(text: str, domain: Domain) -> list[tuple[str, str | None]]:
     return out
 
 
+# "a taxi to the restaurant in time for my reservation", "get me there in time for dinner"
+IN_TIME = re.compile(r"\bin time\b|\bbefore (?:my|our|the) (?:reservation|booking|table|dinner|lunch|meal)\b",
+                     re.IGNORECASE)
+
+
+def means_in_time(text: str) -> bool:
+    return IN_TIME.search(text or "") is not None
+
+
 def means_there(text: str) -> bool:
     return THERE.search(text or "") is not None
 

@@ -171,6 +171,21 @@ def test_a_taxi_between_the_hotel_and_the_restaurant_goes_from_one_booked_place_
     assert chat.responses() == ["utter_ask_taxi-leaveat"] and taxi.slots.get("taxi-arriveby") is None, texts
 
 
+def test_a_taxi_in_time_for_the_reservation_arrives_before_the_table(chat):
+    chat(said(f"a table for 2 at {PIZZA} on friday at 19:00", "book_restaurant", restaurant_name=PIZZA,
+              restaurant_bookpeople=2, restaurant_bookday="friday", restaurant_booktime="19:00"))
+    chat(said("yes", "affirm"))
+    chat(said("I need a taxi from the station in time for my reservation", "book_taxi", taxi_departure="station"))
+    taxi = chat.task("taxi")
+    assert (taxi.slots["taxi-destination"], taxi.slots["taxi-arriveby"]) == (PIZZA, "18:45")  # to the table
+    assert chat.responses() == ["utter_confirm_taxi"]
+    # a ride that names its time keeps it; one to somewhere else is not tied to the table
+    chat(said("and another taxi to the museum at 17:00, in time to look around", "book_taxi",
+              taxi_destination="museum", taxi_leaveat="17:00"))
+    second = [t for t in chat.state.tasks if t.type == "taxi"][-1]
+    assert second.slots.get("taxi-arriveby") is None
+
+
 def test_lower_priority_request_is_queued_announced_and_handled_after(chat):
     chat(said(f"I want to book a table at {PIZZA}", "book_restaurant", restaurant_name=PIZZA))
     texts = chat(said("is there a museum I could visit too?", "find_attraction", attraction_type="museum"))

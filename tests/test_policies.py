@@ -208,6 +208,8 @@ def test_a_request_going_there_waits_for_the_place_the_message_asks_for(domain):
     assert cues.same_as("the same area and price range as the restaurant", domain) == [
         ("area", "restaurant"), ("pricerange", "restaurant")]
     assert cues.same_as("the same as before", domain) == []
+    assert cues.means_in_time("a taxi to the restaurant in time for my reservation")
+    assert cues.means_in_time("get me there before my booking") and not cues.means_in_time("a taxi at the time")
     alone = said("a taxi there", "book_taxi")
     assert [(s.task_type, s.priority) for s in task_policy.plan([Request.from_parse(alone)[0]], state_of(), domain,
                                                                   ctx(), alone.text)] == [("taxi", 50)]
