@@ -602,7 +602,8 @@ class _TurnRun:
             place = other.slots.get(place_slot) if place_slot is not None else None
             timed = other_type.schedule_value("time", other.slots) is not None
             # a venue booked for a time (a table), not a journey's town
-            if place is not None and timed and self.domain.slots[place_slot].kind == "name" and going_to in (None, place):
+            if place is not None and timed and self.domain.slots[place_slot].kind == "name" \
+                    and going_to in (None, place):
                 there = [] if going_to is not None else [SetSlot(destination, place, task.id)]
                 return there + task_policy.arrive_before(task, other, self.domain, self.dm.config.taxi_margin_minutes)
         return []
@@ -624,7 +625,8 @@ class _TurnRun:
         recommender = self.dm.recommender
         for other in reversed(self.state.tasks):
             other_type = self.domain.tasks.get(other.type)
-            if other.id == task.id or other.status == CANCELLED or other_type is None or named not in (None, other.type):
+            if other.id == task.id or other.status == CANCELLED or other_type is None \
+                    or named not in (None, other.type):
                 continue
             place = other_type.schedule_value("place", other.slots)
             item = recommender.find(other_type.recommend, place) \

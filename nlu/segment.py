@@ -80,8 +80,8 @@ def split_clauses(text: str) -> list[Clause]:
 
 # "the same area and price range as the hotel": "and" joins two things compared, inside one request
 _SAME_BEFORE = re.compile(r"\bsame(?:\s+[\w-]+){1,3}\s*$", re.IGNORECASE)
-_COMPARED_AFTER = re.compile(r"(?:the\s+same\s+)?[\w-]+(?:\s+[\w-]+){0,2}\s+as\s+(?:the|my|your|our|that|this|before)\b",
-                             re.IGNORECASE)
+_COMPARED_AFTER = re.compile(
+    r"(?:the\s+same\s+)?[\w-]+(?:\s+[\w-]+){0,2}\s+as\s+(?:the|my|your|our|that|this|before)\b", re.IGNORECASE)
 
 
 def _inside_clause(text: str, boundary: re.Match[str]) -> bool:

@@ -394,7 +394,8 @@ def stale(state: DialogueState, domain: Domain, ctx: TurnContext, may_ask: bool,
         reminded.add(conflict.task_ids[0])
         task = state.task(conflict.task_ids[0])
         if (conflict.resolution is None and task is not None and task.status == SUSPENDED
-                and not conflict.detail.get("alongside") and task.updated_turn <= conflict.turn and state.turn - conflict.turn >= config.expire_after_turns):
+                and not conflict.detail.get("alongside") and task.updated_turn <= conflict.turn
+                and state.turn - conflict.turn >= config.expire_after_turns):
             out += [CancelTask(task.id, "expired"), ResolveConflict(STALE, "expired", conflict.task_ids),
                     Utter("utter_task_expired", {"task": label(domain, task)})]
     if not may_ask or any(c.kind == STALE and c.resolution is None for c in state.conflicts):
