@@ -10,7 +10,7 @@ from assistant.profile.describe import value_words
 from assistant.state import CANCELLED, COMPLETED, FAILED, SUSPENDED
 from policies.decisions import Decision, Utter
 from policies.slot_policy import NO_PREFERENCE
-from policies.words import PLACE_KINDS, day_words, place_words
+from policies.words import slot_words
 
 if TYPE_CHECKING:
     from assistant.domain import Domain
@@ -57,11 +57,11 @@ def _detail(domain: Domain, slot: str, value: Any) -> str | None:
     if value is None or spec is None or slot.endswith("-ref") or str(value).lower() == NO_PREFERENCE:
         return None
     kind = spec.kind
-    text = str(place_words(value) if kind in PLACE_KINDS else value)
+    text = str(slot_words(kind, value))  # a place with its article, a day capitalised
     if kind in _LEADS:
         return f"{_LEADS[kind]} {text}"
     if kind == "day":
-        return f"on {day_words(text)}"
+        return f"on {text}"
     if kind == "people":
         return f"for {display_value(value)}"
     if kind == "nights":
