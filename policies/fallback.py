@@ -66,6 +66,9 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
 
     if parse.intent.name is None or not (parse.text or "").strip():
         return utter("utter_default")
+    if ctx.pending is not None and ctx.pending.expects == SUGGESTION and \
+            recommend_policy.SURPRISE.search(parse.text or ""):
+        return []  # "show me something random" to a suggestion: another one, whatever the intent
     if parse.intent.name in OUT_OF_SCOPE_INTENTS:
         return utter("utter_out_of_scope")
     if len(parse.segments) > 1 or _answers_focused_task(state, parse, domain) or _goes_back(state, parse, domain):

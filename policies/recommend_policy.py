@@ -35,6 +35,9 @@ REJECT_INTENTS = frozenset({"reject_suggestion", "deny"})
 ALTERNATIVE_INTENT = "ask_alternative"
 # "something else", "another one", "what else is there": a skip, not a dislike
 ALTERNATIVE = re.compile(r"\b(?:something else|anything else|another|other|different|else|alternatives?)\b", re.I)
+# "surprise me", "something random" to a suggestion: not this one, pick something else for me (a skip)
+SURPRISE = re.compile(r"\b(?:surprise me|(?:something|anything|somewhere|one) (?:random|at random)|random(?:ly)? pick"
+                      r"|pick (?:one|something|somewhere) (?:for me|at random)|dealer'?s choice)\b", re.I)
 # a reason with the no: "too pricey", "no, I don't like thai" (a bare "no" / "no thanks" gives none)
 # "book it", "I'll take it", "let's go with that": a yes in the task's own words
 TAKE_IT = re.compile(r"\b(?:book (?:it|that|them|there)|reserve it|(?:i'?ll )?take it|that one|go with (?:it|that)"
@@ -61,7 +64,11 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
         if feeling(request.text or "") < 0:  # "I don't fancy seafood": a no and why, not a search for seafood
             return [Feedback(task.id, item, accepted=False, reason=request.text),
                     Recommend(task.id, kind, again.fallback, lead="utter_suggestion_rejected")]
-    proposed = slot_policy.proposals(task.type, request.entities, domain)
+    surprise = SURPRISE.search(request.text or "")
+    entities = request.entities
+    if surprise:  # the "one" of "pick one at random" is no number of people
+        entities = tuple(e for e in entities if not (e.text and e.text.lower() in surprise.group(0).lower()))
+    proposed = slot_policy.proposals(task.type, entities, domain)
     named = proposed.pop(name_slot, None)
     if named is not None and str(named).lower() != str(item.get("name", "")).lower():
         return None  # "what about the Golden Wok?": the user's own choice, routed as a slot value
@@ -126,14 +133,15 @@ def is_answer(intent: str | None, confidence: float, text: str, floor: float) ->
     ``floor``, or words that can only be one ("something else", "sounds good", "not that one")."""
     if intent in ACCEPT_INTENTS | REJECT_INTENTS | {ALTERNATIVE_INTENT} and confidence >= floor:
         return True
-    return bool(ALTERNATIVE.search(text) or TAKE_IT.search(text) or cues.yes_or_no(None, text))
+    return bool(ALTERNATIVE.search(text) or SURPRISE.search(text) or TAKE_IT.search(text)
+                or cues.yes_or_no(None, text))
 
 
 def _reply(request: Request) -> str | None:
     """accept, reject, skip or None."""
     text = request.text or ""
-    if request.intent == ALTERNATIVE_INTENT or (request.intent not in ACCEPT_INTENTS and ALTERNATIVE.search(text)
-                                                and not cues.YES.search(text)):
+    if SURPRISE.search(text) or request.intent == ALTERNATIVE_INTENT or (
+            request.intent not in ACCEPT_INTENTS and ALTERNATIVE.search(text) and not cues.YES.search(text)):
         return "skip"
     if request.intent in REJECT_INTENTS:
         return "reject"

@@ -49,6 +49,8 @@ PARSES = ScriptedParser(
     said("somewhere to eat that is romantic with a river view", "find_restaurant"),
     said("surprise me", "inform", 0.3),
     said("something else", "ask_alternative"),
+    said("show me something random", "out_of_scope", 0.38),
+    said("pick one at random", "inform", 0.91, restaurant_bookpeople=(1, "one")),
     said("too expensive", "reject_suggestion"),
     said("no thanks", "deny"),
     said("no, not that one", "reject_suggestion"),
@@ -221,6 +223,22 @@ def test_something_else_is_always_new_and_running_out_says_so(domain, runner, re
     assert "fits" in reply  # out of places: it says so and asks to change the search
     # "something else" is no dislike: nothing was turned down
     assert not talk.assistant.profile("dan").rejected_ids
+
+
+def test_surprise_me_to_a_suggestion_picks_another_and_is_no_dislike(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "sam")
+    talk("a restaurant in the centre please")
+    talk("surprise me")  # the taste question: the choice is left to us
+    first = talk.last
+    shown = [first["id"]]
+    for words in ("surprise me", "show me something random", "pick one at random"):
+        reply = talk(words)
+        assert "How about" in reply and "rephrase" not in reply and "can't help" not in reply
+        assert talk.last["id"] not in shown  # a new place each time
+        shown.append(talk.last["id"])
+    # the "one" of "pick one at random" is no party size, and nothing was turned down
+    assert talk.task("restaurant").slots.get("restaurant-bookpeople") is None
+    assert not talk.assistant.profile("sam").rejected_ids
 
 
 def test_a_vegetarian_is_never_offered_a_place_without_vegetarian_food(domain, runner, recommender, db):
