@@ -429,7 +429,7 @@ def _words(feature: str, driver: _Driver | None, experienced: frozenset[tuple[st
     if feature == "near_stay":
         if ("stay", attribute_value(driver.value)) in experienced:
             return f"it's in the {driver.value}, near your hotel"
-        return f"it's in the {driver.value}, where you're staying"
+        return f"it's in the {driver.value}, where you want to stay"
     if feature == "pref_food":
         # "before" only where the user took such a place; a stated or asked-for taste is no past
         if (driver.attribute, attribute_value(driver.value)) in experienced:

@@ -223,7 +223,7 @@ def test_entity_lists_from_the_parser_work_like_a_mapping():
 
 def test_hotel_area_becomes_the_default_area_for_restaurants_and_attractions():
     p, changes = apply_entities(empty(), "hotel", {"hotel-area": "north"}, T0)
-    assert any("staying in the north" in c for c in changes)
+    assert any("looking for a hotel in the north" in c for c in changes)  # searched for, not booked yet
     assert p.preference("area", "north") is None  # where you stay is a fact, not a taste
     assert p.defaults_for("restaurant", T0 + 3600) == {"restaurant-area": "north"}
     assert p.defaults_for("attraction", T0 + 3600) == {"attraction-area": "north"}
@@ -247,8 +247,13 @@ def test_party_size_and_day_carry_over_between_bookings():
 
 
 def test_a_booked_hotel_sets_the_shared_area_and_ranking_favours_places_near_it():
-    p, _ = apply_outcome(empty(), LODGE, True, T0)
+    p, changes = apply_outcome(empty(), LODGE, True, T0)
     assert p.fact("area").value == "north"
+    assert any("You're staying in the north" in c for c in changes)
+    assert "You're staying in the north, so I suggest places there." in describe_profile(p)
+    assert "Last time you stayed in the north." in describe_profile(p, now=T0 + 30 * DAY)
+    searched, _ = apply_entities(empty(), "hotel", {"hotel-area": "north"}, T0)
+    assert "Last time you looked for a hotel in the north." in describe_profile(searched, now=T0 + 30 * DAY)
     near = {"id": "a", "kind": "restaurant", "name": "Near", "attributes": {"food": "thai", "area": "north"}}
     far = {"id": "b", "kind": "restaurant", "name": "Far", "attributes": {"food": "thai", "area": "south"}}
     top = ranking.rank([far, near], p, ranking.initial_state(), now=T0 + 60, tried=[LODGE]).top
@@ -257,7 +262,7 @@ def test_a_booked_hotel_sets_the_shared_area_and_ranking_favours_places_near_it(
     # only the area asked for, no hotel taken there: no hotel to be near yet
     asked, _ = apply_entities(empty(), "hotel", {"hotel-area": "north"}, T0)
     top = ranking.rank([far, near], asked, ranking.initial_state(), now=T0 + 60).top
-    assert any(r.words == "it's in the north, where you're staying" for r in top.reasons)
+    assert any(r.words == "it's in the north, where you want to stay" for r in top.reasons)
 
 
 def test_taxi_and_train_values_say_nothing_about_taste():
@@ -480,7 +485,8 @@ def test_the_profile_in_plain_words():
     p, _ = state("nothing over moderate", [], p, T0 + 5)
     lines = describe_profile(p)
     for sentence in ["You're vegetarian.", "You seem to like Indian food and moderate places.",
-                     "You're staying in the north, so I suggest places there.", "You're usually a party of 2.",
+                     "You're looking for a hotel in the north, so I suggest places there.",
+                     "You're usually a party of 2.",
                      "You don't like loud places.", "You turned down The Copper Kettle.",
                      "You liked my suggestion of Curry Garden.", "You don't want anything pricier than moderate."]:
         assert sentence in lines, (sentence, lines)

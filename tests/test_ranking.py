@@ -232,12 +232,12 @@ def test_reasons_in_words():
                  item("famous", food="british", area="south", popularity=0.9)]
     top = run(catalogue, p, tried=[before]).top
     assert top.candidate.name == "Curry Garden"
-    assert [r.to_dict()["words"] for r in top.reasons] == ["it's in the north, where you're staying",
+    assert [r.to_dict()["words"] for r in top.reasons] == ["it's in the north, where you want to stay",
                                                            "you liked Indian food before"]
     assert [(r.feature, r.value, r.attribute) for r in top.reasons] == [("near_stay", "north", "area"),
                                                                          ("pref_food", "indian", "food")]
     assert ranking.reasons_sentence(top.reasons) == \
-        "it's in the north, where you're staying, and you liked Indian food before"
+        "it's in the north, where you want to stay, and you liked Indian food before"
 
 
 def test_with_no_profile_the_priors_prefer_what_was_asked_for_then_the_popular():

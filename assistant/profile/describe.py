@@ -115,8 +115,14 @@ def describe_profile(profile: UserProfile, now: float | None = None, *, half_lif
 
     area = profile.fact("area")
     if area is not None and area.source == "hotel":
-        lines.append(f"You're staying in the {area.value}, so I suggest places there." if recent("area")
-                     else f"Last time you stayed in the {area.value}.")
+        # a hotel searched for in an area is no stay yet: only a booked one is
+        booked = any(h.kind == "hotel" and h.event == "booked" and h.at >= area.at - 1.0 for h in profile.history)
+        if recent("area"):
+            lines.append(f"You're staying in the {area.value}, so I suggest places there." if booked
+                         else f"You're looking for a hotel in the {area.value}, so I suggest places there.")
+        else:
+            lines.append(f"Last time you stayed in the {area.value}." if booked
+                         else f"Last time you looked for a hotel in the {area.value}.")
     people = profile.fact("party_size")
     if people is not None:
         lines.append("You usually book for one." if people.value == 1 else f"You're usually a party of {people.value}.")

@@ -270,14 +270,17 @@ class _Draft:
         self.changes.append("No budget limit any more." if level is None
                             else f"Budget ceiling: {level} (nothing pricier).")
 
-    def set_fact(self, name: str, value: Any, source: str) -> None:
+    def set_fact(self, name: str, value: Any, source: str, booked: bool = False) -> None:
+        """``booked``: the fact comes from a booking (a hotel booked, not searched for)."""
         old = self.facts.get(name)
         self.facts[name] = Fact(name, value, source, self.now)
         if old is not None and old.value == value and old.source == source:
             return
-        if name == "area":
-            self.changes.append(f"You're staying in the {value}: restaurants and attractions will default to there."
-                                if source == "hotel" else f"Area {value} noted.")
+        if name == "area" and source == "hotel":
+            where = "You're staying in the" if booked else "You're looking for a hotel in the"
+            self.changes.append(f"{where} {value}: restaurants and attractions will default to there.")
+        elif name == "area":
+            self.changes.append(f"Area {value} noted.")
         elif name == "party_size":
             self.changes.append(f"Party of {value}: it carries over to your next bookings.")
         else:
@@ -597,7 +600,7 @@ def apply_outcome(profile: UserProfile, item: Any, booked: bool, now: float, *,
     draft.changes.append(f"You booked {ref.name or ref.id}.")
     for attribute, value in ref.pairs():
         if attribute == "area" and ref.kind == "hotel":
-            draft.set_fact("area", value, "hotel")
+            draft.set_fact("area", value, "hotel", booked=True)
         else:
             draft.move(attribute, value, amount(BOOK_NUDGE / 2, ACCEPT_NUDGE / 2) if attribute == "feature"
                        else amount(BOOK_NUDGE, ACCEPT_NUDGE))
