@@ -316,7 +316,9 @@ class _TurnRun:
             self.apply(conflicts.recheck(self.state, self.domain, ctx))
             return
         # "near the station": the station's area
-        requests = [landmarks.areas_from_places(r, self.domain, ctx.landmark_area) for r in Request.from_parse(parse)]
+        # (the museum taken earlier in the conversation, if one was)
+        requests = [landmarks.areas_from_places(landmarks.places_from_conversation(r, self.state, self.domain),
+                                                self.domain, ctx.landmark_area) for r in Request.from_parse(parse)]
         # "7" answering "at what time?" is the time, not 7 people
         requests = [slot_policy.bare_number_as_asked_time(r, self.state, self.domain) for r in requests]
         self.requests = requests

@@ -14,6 +14,7 @@ from policies.index import index
 
 if TYPE_CHECKING:
     from assistant.domain import Domain
+    from assistant.state import DialogueState
     from policies.context import Request
 
 _LEAD = re.compile(r"^(?:(?:near|by|close to|next to|around|opposite|beside|behind|at|in)\s+)?(?:the\s+)?")
@@ -76,6 +77,43 @@ class Landmarks:
             if areas:
                 return next(iter(areas)) if len(areas) == 1 else None
         return None
+
+
+def places_from_conversation(request: Request, state: DialogueState, domain: Domain) -> Request:
+    """The request with each area given as a place the conversation already chose ("a restaurant near
+    the museum" once Ashcombe Museum was taken) replaced by that place's name, latest first, which
+    :func:`areas_from_places` then places. A place's kind matches its name's words ("museum" in
+    "Ashcombe Museum") or the task's slots ("park" in attraction-type); a word naming an area
+    ("the centre") or another task ("the hotel") is left to their own readings."""
+    if not request.entities:
+        return request
+    idx = index(domain)
+    chosen: list[tuple[str, frozenset[str]]] = []  # (name, the words that refer to it), latest task first
+    for task in reversed(state.tasks):
+        name_slot = idx.name_slot.get(task.type)
+        name = task.slots.get(name_slot) if name_slot else None
+        if isinstance(name, str) and name.strip():
+            words = set(_WORD.findall(phrase_key(name)))
+            words |= {str(v).lower() for s, v in task.slots.items() if s != name_slot and isinstance(v, str)}
+            chosen.append((name, frozenset(words - _VAGUE)))
+    if not chosen:
+        return request
+    changed = False
+    entities = []
+    for entity in request.entities:
+        spec = domain.slots.get(idx.entity_slot.get(entity.entity, ""))
+        if spec is not None and spec.kind == "area" and isinstance(entity.value, str) \
+                and spec.validate(entity.value)[1] is not None and not domain.names_a_task(entity.value):
+            key = phrase_key(entity.value)
+            said = [w for w in _WORD.findall(key) if w not in _VAGUE]
+            areas = {str(a).lower() for a in spec.values}
+            place = next((name for name, words in chosen
+                          if said and not set(said) & areas and (set(said) <= words or key in words)), None)
+            if place is not None:
+                entity = replace(entity, value=place)
+                changed = True
+        entities.append(entity)
+    return replace(request, entities=tuple(entities)) if changed else request
 
 
 def areas_from_places(request: Request, domain: Domain,

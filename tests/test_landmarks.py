@@ -7,7 +7,8 @@ import pytest
 from assistant.domain import load_domain
 from nlu.types import ParsedEntity
 from policies.context import Request
-from policies.landmarks import Landmarks, Place, areas_from_places, phrase_key
+from assistant.state import DialogueState, Task
+from policies.landmarks import Landmarks, Place, areas_from_places, phrase_key, places_from_conversation
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -81,3 +82,27 @@ def test_areas_other_tasks_and_unknown_places_are_left_as_they_are(domain):
     request = _request(("hotel-name", "the station"))  # not an area slot
     assert areas_from_places(request, domain, PLACES.area_of) is request
     assert areas_from_places(_request(("hotel-area", "the station")), domain, None).entities[0].value == "the station"
+
+
+def test_a_place_the_conversation_chose_is_the_one_meant():
+    # "a restaurant near the museum" once Whitcombe Abbey (an abbey: attraction-type) and a museum were taken
+    state = DialogueState("u", tasks=[
+        Task("attraction-1", "attraction", {"attraction-type": "museum", "attraction-name": "Ashcombe Museum"}),
+        Task("attraction-2", "attraction", {"attraction-type": "church", "attraction-name": "Whitcombe Abbey"}),
+        Task("hotel-1", "hotel", {"hotel-area": "west"}),  # nothing chosen: no place to be near
+    ])
+    domain = load_domain(DATA / "domain.yml")
+
+    def near(value):
+        return places_from_conversation(_request(("restaurant-area", value)), state, domain).entities[0].value
+
+    assert near("the museum") == "Ashcombe Museum"          # a word of its name
+    assert near("near the church") == "Whitcombe Abbey"      # its kind, from the task's slots
+    assert near("the abbey") == "Whitcombe Abbey"
+    for value in ("north", "the city centre", "the hotel", "the zoo", "the big one"):
+        assert near(value) == value  # an area, another task, a place not chosen, no place at all
+    out = areas_from_places(places_from_conversation(_request(("restaurant-area", "the abbey")), state, domain),
+                            domain, PLACES.area_of)
+    assert out.entities[0].value == "north" and out.entities[0].text == "the abbey"
+    assert places_from_conversation(_request(("restaurant-area", "the museum")), DialogueState("u"), domain) \
+        .entities[0].value == "the museum"
