@@ -178,6 +178,10 @@ class SlotSpec:
         text = str(value).strip()
         if self.type == "categorical":
             match = next((v for v in self.values if v.lower() == text.lower()), None)
+            if match is None and isinstance(value, str):
+                from nlu.fuzzy import closest  # lazy: the domain loads without the NLU
+
+                match = closest(text, self.values)  # a plain typo: "nrth", "expnsive", "wendesday"
             if match is None:
                 return value, self.hint or f"Please choose {_one_of(self.values)}."
             return match, None

@@ -25,6 +25,8 @@ import datetime as dt
 import re
 from typing import Any, Callable
 
+from nlu.fuzzy import closest
+
 try:  # optional: only widens the calendar-date formats understood
     from dateutil import parser as _dateutil_parser
 except ImportError:  # pragma: no cover - exercised only where dateutil is absent
@@ -280,6 +282,11 @@ def parse_date(text: str, reference: dt.date | None = None) -> str | None:
             return _weekday(ref, _RELATIVE_DAYS[w])
         if w in _WEEKDAY_ALIASES and w not in ("sun", "sat", "wed"):  # common non-day words
             return _WEEKDAY_ALIASES[w]
+    # a misspelt weekday: "wendesday", "thrusday"
+    for w in _WORD.findall(s):
+        day = closest(w, _WEEKDAYS)
+        if day is not None:
+            return day
     return None
 
 

@@ -160,6 +160,11 @@ def test_slot_validation_rules(domain):
     assert domain.slots["restaurant-bookday"].validate("friday") == ("friday", None)
     assert domain.slots["restaurant-area"].validate("Centre") == ("centre", None)
     assert "one of" in domain.slots["restaurant-area"].validate("downtown")[1]
+    # a plain typo is the value it misspells; a word as near two values ("est": east, west) is neither
+    assert domain.slots["restaurant-area"].validate("nrth") == ("north", None)
+    assert domain.slots["hotel-pricerange"].validate("expnsive") == ("expensive", None)
+    assert domain.slots["attraction-type"].validate("theater") == ("theatre", None)
+    assert "one of" in domain.slots["hotel-area"].validate("est")[1]
     assert domain.slots["hotel-parking"].validate("yes") == (True, None)
     assert domain.slots["hotel-parking"].validate(None) == (None, None)
 
