@@ -319,8 +319,9 @@ class _TurnRun:
         # (the museum taken earlier in the conversation, if one was)
         requests = [landmarks.areas_from_places(landmarks.places_from_conversation(r, self.state, self.domain),
                                                 self.domain, ctx.landmark_area) for r in Request.from_parse(parse)]
-        # "7" answering "at what time?" is the time, not 7 people
-        requests = [slot_policy.bare_number_as_asked_time(r, self.state, self.domain) for r in requests]
+        # "7" answering "at what time?" is the time, not 7 people; "nrth" is north
+        requests = [slot_policy.closed_set_values(slot_policy.bare_number_as_asked_time(r, self.state, self.domain),
+                                                  self.domain) for r in requests]
         self.requests = requests
         self.learn_from(requests)
         if ctx.pending is not None and requests:

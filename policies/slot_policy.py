@@ -68,6 +68,24 @@ def proposals(task_type: str, entities: Iterable[Any], domain: Domain) -> dict[s
 TIME_KINDS = ("time", "arrival")
 
 
+def closed_set_values(request: Request, domain: Domain) -> Request:
+    """The request with each value of a slot with a closed set of values in that set's spelling
+    ("nrth" -> "north", "Centre" -> "centre"), so that the profile learns the value the slot gets;
+    values the slot would reject are left for it to reject."""
+    idx = index(domain)
+    changed = False
+    entities = []
+    for entity in request.entities:
+        spec = domain.slots.get(idx.entity_slot.get(entity.entity, ""))
+        if spec is not None and spec.type == "categorical" and isinstance(entity.value, str):
+            value, hint = spec.validate(entity.value)
+            if hint is None and value != entity.value:
+                entity = replace(entity, value=value)
+                changed = True
+        entities.append(entity)
+    return replace(request, entities=tuple(entities)) if changed else request
+
+
 def bare_number_as_asked_time(request: Request, state: DialogueState, domain: Domain) -> Request:
     """ "7" answering "at what time?" is the time, though a bare number reads as a count of people:
     the request with that number as the asked slot's hour (``HH:00``; the slot's ``hours`` rule then

@@ -49,6 +49,8 @@ PARSES = ScriptedParser(
     said("somewhere to eat that is romantic with a river view", "find_restaurant"),
     said("surprise me", "inform", 0.3),
     said("something else", "ask_alternative"),
+    said("i need a restaurant in the nrth, expnsive", "find_restaurant", restaurant_area="nrth",
+         restaurant_pricerange="expnsive"),
     said("show me something random", "out_of_scope", 0.38),
     said("pick one at random", "inform", 0.91, restaurant_bookpeople=(1, "one")),
     said("too expensive", "reject_suggestion"),
@@ -239,6 +241,18 @@ def test_surprise_me_to_a_suggestion_picks_another_and_is_no_dislike(domain, run
     # the "one" of "pick one at random" is no party size, and nothing was turned down
     assert talk.task("restaurant").slots.get("restaurant-bookpeople") is None
     assert not talk.assistant.profile("sam").rejected_ids
+
+
+def test_a_misspelt_area_and_price_are_the_values_they_misspell_for_the_task_and_the_profile(
+        domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "tia")
+    reply = talk("i need a restaurant in the nrth, expnsive")
+    task = talk.task("restaurant")
+    assert (task.slots["restaurant-area"], task.slots["restaurant-pricerange"]) == ("north", "expensive")
+    assert "How about" in reply and talk.last["attributes"]["area"] == "north"
+    profile = talk.assistant.profile("tia")
+    assert {p.value for p in profile.preferences} >= {"north", "expensive"}
+    assert not {"nrth", "expnsive"} & {p.value for p in profile.preferences}
 
 
 def test_a_vegetarian_is_never_offered_a_place_without_vegetarian_food(domain, runner, recommender, db):
