@@ -46,8 +46,8 @@ from assistant.profile.updates import (
 )
 from assistant.recommender.service import descriptive_words
 from assistant.state import ACTIVE, CANCELLED
-from policies import (clock_time, conflicts, cues, fallback, landmarks, plans, recommend_policy, slot_policy,
-                      task_policy)
+from policies import (clock_time, conflicts, cues, fallback, landmarks, plans, questions, recommend_policy,
+                      slot_policy, task_policy)
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
 from policies.cues import (between_tasks, means_between, means_from_there, means_in_time, means_nearby, means_there,
                            yes_or_no)
@@ -308,6 +308,8 @@ class _TurnRun:
                                   timestamp=self.dm.clock()))
             self.record(ev.restart(timestamp=self.dm.clock()))
             return
+        if self.answer_question(parse, ctx):
+            return
         unsure = fallback.decide(self.state, parse, self.domain, ctx)
         if unsure:
             self.apply(unsure)
@@ -481,6 +483,29 @@ class _TurnRun:
                      expects=question.expects, conflict=question.conflict, question=question)
 
     # ------------------------------------------------------------ the user: profile and suggestions
+    def answer_question(self, parse: Parse, ctx: TurnContext) -> bool:
+        """ "What's the address?", "does it have free wifi?", "what's the reference for the hotel?":
+        answered from the catalogue or the booking, whatever the intent (MultiWOZ reads them as the
+        task's own), and the question we were on stays open. False for any other message."""
+        requests = Request.from_parse(parse)
+        if len(requests) != 1 or (ctx.pending is not None and ctx.pending.expects == CONFLICT):
+            return False
+        request = requests[0]
+        wanted = questions.asked(request.text)
+        if not wanted or not questions.only_asks(request, wanted, self.domain):
+            return False
+        about = questions.subject(request, self.state, self.domain, ctx.pending)
+        if about is None:
+            return False
+        recommender = self.dm.recommender
+        item = recommender.find(about.kind, about.name) if recommender is not None and about.name else None
+        task = self.state.task(about.task_id) if about.task_id else None
+        text = questions.answer_text(about, wanted, item.attributes if item is not None else None,
+                                     item.description if item is not None else "",
+                                     task_policy.label(self.domain, task) if task is not None else None)
+        self.apply(questions.decisions(text, about, ctx.pending, self.state, self.domain))
+        return True
+
     def learn_from(self, requests: list[Request]) -> None:
         """What the message says about the user: stated preferences, chosen values, shared facts."""
         user = self.user

@@ -182,8 +182,12 @@ def test_each_default_action_gives_identical_results_in_process_and_remote(actio
     assert isinstance(in_process, ActionResult)
 
     task = action_name.rsplit("_", 1)[-1]
-    [event] = in_process.events
+    event, *details = in_process.events
     assert event == {"event": "slot", "timestamp": None, "name": f"{task}-ref", "value": event["value"]}
+    # a train booking also sets what the user may ask about it afterwards
+    expected = ["train-trainid", "train-price", "train-duration", "train-leaves", "train-arrives"] \
+        if task == "train" else []
+    assert [d["name"] for d in details] == expected and all(d["value"] for d in details)
     assert len(event["value"]) == 8 and event["value"].isalnum()
     [message] = in_process.responses
     assert message["text"].endswith(f"Reference: {event['value']}.")

@@ -49,6 +49,13 @@ PARSES = ScriptedParser(
     said("somewhere to eat that is romantic with a river view", "find_restaurant"),
     said("surprise me", "inform", 0.3),
     said("something else", "ask_alternative"),
+    said("a cheap guesthouse in the north", "find_hotel", hotel_pricerange="cheap", hotel_type="guesthouse",
+         hotel_area="north"),
+    said("does it have free wifi?", "find_hotel", hotel_internet=("yes", "free wifi")),
+    said("what is the address?", "inform", 0.41),
+    said("what is the reference number?", "inform"),
+    said("what is the reference number for the hotel?", "find_hotel"),
+    said("I need a hotel with free wifi", "find_hotel", hotel_internet=("yes", "free wifi")),
     said("i need a restaurant in the nrth, expnsive", "find_restaurant", restaurant_area="nrth",
          restaurant_pricerange="expnsive"),
     said("show me something random", "out_of_scope", 0.38),
@@ -253,6 +260,34 @@ def test_a_misspelt_area_and_price_are_the_values_they_misspell_for_the_task_and
     profile = talk.assistant.profile("tia")
     assert {p.value for p in profile.preferences} >= {"north", "expensive"}
     assert not {"nrth", "expnsive"} & {p.value for p in profile.preferences}
+
+
+def test_questions_about_a_suggestion_are_answered_and_the_suggestion_stays_open(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "quinn")
+    talk("a cheap guesthouse in the north")
+    item = talk.last
+    place = recommender.find("hotel", item["name"])
+    reply = talk("does it have free wifi?")
+    wifi = "has free wifi" if place.attributes.get("internet") else "has no wifi"
+    assert reply == f"{item['name']} {wifi}. Shall I book a room there?"
+    assert talk.task("hotel").slots.get("hotel-internet") is None  # a question, not a new filter
+    reply = talk("what is the address?")  # the NLU unsure of the intent: the words say what is asked
+    assert reply.startswith(f"{item['name']} is at {place.attributes['street']}, in the north.")
+    assert talk("what is the reference number?").startswith(f"{item['name']} isn't booked yet")
+    assert talk.last["id"] == item["id"]  # no new suggestion came
+    talk("yes please")  # the suggestion was still the question: the yes takes it
+    assert talk.task("hotel").slots["hotel-name"] == item["name"]
+
+
+def test_the_reference_of_a_booking_is_given_when_asked_later(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "rory")
+    talk("book the Lockside Guesthouse for 3 people from friday for 2 nights")
+    assert "booked" in talk("yes please")
+    reference = talk.task("hotel").slots["hotel-ref"]
+    assert reference and talk("what is the reference number for the hotel?") == \
+        f"Your reference for Lockside Guesthouse is {reference}."
+    # a search with the same words is still a search
+    assert "How about" in talk("I need a hotel with free wifi")
 
 
 def test_a_vegetarian_is_never_offered_a_place_without_vegetarian_food(domain, runner, recommender, db):

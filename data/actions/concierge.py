@@ -239,7 +239,11 @@ class BookTrain(BookingAction):
         reference = booking_reference(tracker.sender_id, self.task, {**d, "train_id": choice.train.train_id})
         d["train"] = choice.train
         dispatcher.utter_message(text=self.confirmation(d, reference))
-        return [SlotSet("train-ref", reference)]
+        # what the user may ask about afterwards ("how long is the journey?", "what's the train id?")
+        train = choice.train
+        return [SlotSet("train-ref", reference), SlotSet("train-trainid", train.train_id),
+                SlotSet("train-price", f"£{train.price:.2f}"), SlotSet("train-duration", train.duration),
+                SlotSet("train-leaves", train.leaveat), SlotSet("train-arrives", train.arriveby)]
 
     def confirmation(self, d: dict[str, Any], reference: str) -> str:
         train: Train = d["train"]

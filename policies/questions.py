@@ -1,0 +1,311 @@
+"""Questions about a place or a booking ("what's the address?", "does it have free wifi?", "what's
+the reference number for the hotel?"): what is asked and about which place. Pure decisions.
+
+MultiWOZ labels such a message with the task's own intent (find_hotel) and lists the attributes
+asked as requested slots, so they are read from the words here, whatever the intent. Words that
+are also search filters (wifi, parking, stars, price, area, food) count as a question only when
+the message is a question and searches for nothing ("is there a hotel with free parking?" is a
+search; "is there free parking?" after a suggestion asks about that place).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping
+
+from assistant.profile.describe import value_words
+from policies import cues, slot_policy
+from policies.decisions import CONFIRM, SLOT, SUGGESTION, Decision, Utter
+from policies.index import index
+from policies.words import place_name, place_words
+
+if TYPE_CHECKING:
+    from assistant.domain import Domain
+    from assistant.state import DialogueState, Task
+    from policies.context import Pending, Request
+
+#: what can be asked, and the words that ask it (first match first)
+_ASKED: tuple[tuple[str, str, bool], ...] = (
+    # (attribute, pattern, also a search filter)
+    ("reference", r"\breference\b|\bref\b|\bconfirmation (?:number|code)\b|\bbooking (?:number|code)\b", False),
+    ("address", r"\baddress\b|\bwhere (?:is|are|'s) (?:it|they|that|this|the \w+)\b|\bwhere(?:abouts| exactly)\b"
+                r"|\blocated\b|\blocation\b|\bwhat street\b|\bhow do i find (?:it|them)\b", False),
+    ("phone", r"\bphone\b|\btelephone\b|\bnumber to call\b|\bcontact (?:number|details)\b", False),
+    ("postcode", r"\bpost ?code\b|\bzip ?code\b", False),
+    ("openhours", r"\bopening (?:hours|times)\b|\bwhen (?:is it|are they|does it|do they) open\b"
+                  r"|\bopen (?:until|till)\b|\bwhat time does it (?:open|close)\b", False),
+    ("entrance_fee", r"\bentrance fee\b|\bentry fee\b|\badmission\b|\b(?:cost|pay) to (?:get in|enter)\b"
+                     r"|\bis (?:it|entry|entrance) free\b|\bhow much (?:is it )?to get in\b", False),
+    ("about", r"\btell me (?:a bit |a little )?more\b|\bwhat(?:'s| is) it like\b|\bmore (?:details|information|info)\b"
+              r"|\btell me about (?:it|them|that|this)\b", False),
+    ("trainid", r"\btrain (?:id|number)\b|\bwhich train\b", False),
+    ("duration", r"\bhow long (?:is|does|will) (?:the|it|that)\b|\b(?:travel|journey) time\b|\bduration\b", False),
+    ("leaveat", r"\b(?:what time|when) does (?:it|the train) (?:leave|depart)\b|\bdeparture time\b", False),
+    ("arriveby", r"\b(?:what time|when) does (?:it|the train) (?:arrive|get in)\b|\barrival time\b", False),
+    ("internet", r"\bwi-?fi\b|\binternet\b", True),
+    ("parking", r"\bparking\b|\bpark (?:the|my|a) car\b", True),
+    ("stars", r"\bhow many stars\b|\bstar rating\b|\bstars? (?:is it|does it|are they)\b", True),
+    ("price", r"\bprice(?: range)?\b|\bhow (?:expensive|pricey|much)\b|\bcost\b|\bfare\b"
+              r"|\bis (?:it|that|this) (?:expensive|cheap|pricey)\b", True),
+    ("area", r"\bwhat (?:area|part of (?:town|the city))\b|\bwhich (?:area|part)\b|\barea is (?:it|that)\b", True),
+    ("food", r"\bwhat (?:kind|type|sort) of food\b|\bwhat food\b|\bcuisine\b|\bwhat do they (?:serve|cook)\b", True),
+    ("type", r"\bwhat (?:kind|type|sort) of (?:place|attraction|hotel|accommodation)\b", True),
+)
+_PATTERNS = tuple((name, re.compile(pattern, re.I), filter_too) for name, pattern, filter_too in _ASKED)
+
+_QUESTION = re.compile(
+    r"\?\s*$|^\W*(?:(?:ok(?:ay)?|great|thanks?|perfect|and|also|so|sure|oh)\W+)*"
+    r"(?:what|what's|whats|where|which|how|is|are|does|do|did|can|could|would|will|may|has|have"
+    r"|tell me|let me know)\b", re.I)
+# a search for a kind of place ("is there a hotel with parking?", "any cheap ones?"): no question about one
+_SEARCH = re.compile(
+    r"\b(?:a|an|any|some|another|other|find|looking for|recommend|suggest)\s+(?:\w+\s+){0,3}"
+    r"(?:hotels?|guest ?houses?|restaurants?|places?|ones?|attractions?|museums?|colleges?|parks?|theatres?"
+    r"|cinemas?|pools?|clubs?|trains?|taxis?|rooms?|tables?|accommodations?|spots?|b&bs?)\b"
+    r"|\bsomewhere\b|\banywhere\b", re.I)
+
+
+def asked(text: str) -> tuple[str, ...]:
+    """The attributes a message asks about, in the order asked; () when it asks about none, or
+    asks only about search filters without being a question about one place."""
+    hits = [(match.start(), name, filter_too) for name, pattern, filter_too in _PATTERNS
+            for match in [pattern.search(text)] if match]
+    if not hits:
+        return ()
+    found = [(name, filter_too) for _, name, filter_too in sorted(hits, key=lambda h: h[0])]  # as asked
+    if all(filter_too for _, filter_too in found) and (not _QUESTION.search(text) or _SEARCH.search(text)):
+        return ()
+    names = [name for name, _ in found]
+    if "entrance_fee" in names:  # "how much is it to get in?": the fee is the price asked
+        names = [n for n in names if n != "price"]
+    return tuple(dict.fromkeys(names))
+
+
+_BOOK = re.compile(r"\b(?:book|reserve)\b", re.I)
+# the slots a question may name without asking for anything else ("does it have free wifi?" tags
+# hotel-internet): a name, or the attribute asked
+_ASKED_SLOTS = {"internet": "internet", "parking": "parking", "stars": "stars", "price": "pricerange",
+                "area": "area", "food": "food", "type": "type"}
+
+
+def only_asks(request: Request, wanted: tuple[str, ...], domain: Domain) -> bool:
+    """Whether the message does nothing but ask: no yes, no "book it", no value for another slot
+    ("what's the address? and book it for 2": the booking goes first, its confirmation says where)."""
+    text = request.text or ""
+    if _BOOK.search(text) or cues.yes_or_no(None, text) == "yes":
+        return False
+    idx = index(domain)
+    names = set(idx.name_slot.values())
+    allowed = {_ASKED_SLOTS[w] for w in wanted if w in _ASKED_SLOTS}
+    for entity in request.entities:
+        slot = idx.entity_slot.get(entity.entity)
+        if slot is None or slot in names:
+            continue
+        if slot.split("-", 1)[-1] not in allowed:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The place or booking a question is about: a task's, or a suggestion still waiting for an answer."""
+
+    kind: str  # a task type: restaurant, hotel, attraction, taxi, train
+    name: str | None  # the place's name, where the task has one
+    task_id: str | None = None
+    slots: Mapping[str, Any] | None = None  # the task's slots (the booking's details)
+
+
+def subject(request: Request, state: DialogueState, domain: Domain, pending: Pending | None) -> Subject | None:
+    """Which place or booking the question is about: one named in it ("the address of Ashcombe
+    Museum"), else the task it names ("the reference for the hotel"), else the suggestion waiting
+    for an answer, else the task in focus, else the latest task with a place or a booking."""
+    idx = index(domain)
+    for entity in request.entities:
+        slot = idx.entity_slot.get(entity.entity, "")
+        kind = next((t for t, name_slot in idx.name_slot.items() if name_slot == slot), None)
+        if kind is not None and isinstance(entity.value, str) and entity.value.strip():
+            task = _latest(state, lambda t, k=kind, v=entity.value: t.type == k and _named(t, idx) == v.lower())
+            return Subject(kind, entity.value, task.id if task else None, dict(task.slots) if task else None)
+    words = set(re.findall(r"[a-z]+", (request.text or "").lower()))
+    suggested = _suggested(pending, state)
+    for kind in domain.tasks:
+        if kind in words or (domain.tasks[kind].recommend or kind) in words:
+            if suggested is not None and suggested.kind == kind:
+                return suggested
+            task = _latest(state, lambda t, k=kind: t.type == k and (_named(t, idx) or _reference(t)))
+            if task is not None:
+                return _of(task, idx)
+    if suggested is not None:
+        return suggested
+    focus = state.focused_task
+    if focus is not None and (_named(focus, idx) or _reference(focus)):
+        return _of(focus, idx)
+    task = _latest(state, lambda t: bool(_named(t, idx) or _reference(t)))
+    return _of(task, idx) if task is not None else None
+
+
+def _suggested(pending: Pending | None, state: DialogueState) -> Subject | None:
+    item = pending.recommendation if pending is not None else None
+    if not item or not item.get("name"):
+        return None
+    task = state.task(pending.task_id) if pending is not None and pending.task_id else None
+    kind = task.type if task is not None else str(item.get("kind") or "")
+    return Subject(kind, str(item["name"]), task.id if task else None, dict(task.slots) if task else None) \
+        if kind else None
+
+
+def _of(task: Task, idx: Any) -> Subject:
+    name_slot = idx.name_slot.get(task.type)
+    name = task.slots.get(name_slot) if name_slot else None
+    return Subject(task.type, str(name) if name else None, task.id, dict(task.slots))
+
+
+def _named(task: Task, idx: Any) -> str | None:
+    name_slot = idx.name_slot.get(task.type)
+    name = task.slots.get(name_slot) if name_slot else None
+    return str(name).lower() if isinstance(name, str) and name.strip() else None
+
+
+def _reference(task: Task) -> Any:
+    return task.slots.get(f"{task.type}-ref")
+
+
+def _latest(state: DialogueState, wanted) -> Task | None:
+    candidates = [t for t in state.tasks if wanted(t)]
+    return max(candidates, key=lambda t: (t.updated_turn, state.tasks.index(t))) if candidates else None
+
+
+# what the catalogue does not hold: said plainly rather than guessed
+_NOT_KEPT = {"phone": "phone number", "postcode": "postcode", "openhours": "opening hours"}
+
+
+def answer_text(about: Subject, wanted: tuple[str, ...], attributes: Mapping[str, Any] | None,
+                description: str = "", label: str | None = None) -> str:
+    """The answer, one sentence per attribute asked. ``attributes``: the catalogue's for the place
+    (None when it has no such place); ``label``: what the task is called ("the hotel booking")."""
+    name = place_name(about.name) if about.name else None
+    called = name or f"the {label or about.kind}"
+    attrs = dict(attributes or {})
+    slots = dict(about.slots or {})
+    said: list[str] = []
+    for attribute in wanted:
+        said.append(_sentence(attribute, about, called, attrs, slots, description))
+    return " ".join(dict.fromkeys(s for s in said if s))
+
+
+def _sentence(attribute: str, about: Subject, called: str, attrs: dict[str, Any], slots: dict[str, Any],
+              description: str) -> str:
+    kind = about.kind
+    if attribute == "reference":
+        ref = slots.get(f"{kind}-ref")
+        if ref:
+            return f"Your reference for {called} is {ref}."
+        return f"{_capital(called)} isn't booked yet, so there's no reference."
+    if kind == "train":
+        return _train_sentence(attribute, slots)
+    if kind == "taxi":
+        return "I only have the booking reference for the taxi." if attribute != "reference" else ""
+    if not attrs:
+        return f"I'm afraid I don't have the details of {called}."
+    area = attrs.get("area")
+    if attribute == "address":
+        street = attrs.get("street")
+        if street:
+            return f"{called} is at {street}" + (f", in the {area}." if area else ".")
+        return f"{called} is in the {area}." if area else f"I'm afraid I don't have the address of {called}."
+    if attribute in _NOT_KEPT:
+        value = attrs.get(attribute)
+        if value:
+            return f"The {_NOT_KEPT[attribute]} of {called} is {value}."
+        return f"I'm afraid I don't have the {_NOT_KEPT[attribute]} of {called}."
+    if attribute == "entrance_fee" or (attribute == "price" and kind == "attraction"):
+        fee = attrs.get("entrance_fee")
+        if fee is None or str(fee).strip() in ("", "?"):
+            return f"I don't know what entry to {called} costs."
+        return f"Entry to {called} is free." if str(fee).lower() == "free" else f"Entry to {called} costs {fee}."
+    if attribute in ("internet", "parking"):
+        what = "wifi" if attribute == "internet" else "parking"
+        has = attrs.get(attribute)
+        if has is None:
+            return f"I don't know whether {called} has {what}."
+        return f"{called} has free {what}." if has else f"{called} has no {what}."
+    if attribute == "stars":
+        stars = attrs.get("stars")
+        if stars is None:
+            return f"I don't know how many stars {called} has."
+        return f"{called} has no star rating." if not stars else f"{called} has {stars} star{'s' if stars != 1 else ''}."
+    if attribute == "price":
+        price = attrs.get("pricerange")
+        return f"{called} is {_article(price)} {price} place." if price else f"I don't know {called}'s prices."
+    if attribute == "area":
+        return f"{called} is in the {area}." if area else f"I don't know which part of town {called} is in."
+    if attribute == "food":
+        food = attrs.get("food")
+        return f"{called} serves {value_words('food', food)}." if food else f"I don't know what food {called} serves."
+    if attribute == "type":
+        kind_word = attrs.get("type")
+        return f"{called} is {_article(str(kind_word))} {kind_word}." if kind_word else ""
+    if attribute == "about":
+        return description or f"I don't know much more about {called}."
+    return ""
+
+
+def _train_sentence(attribute: str, slots: dict[str, Any]) -> str:
+    train = slots.get("train-trainid")
+    if not train:
+        return "The train isn't booked yet: once it is, I can tell you its times, price and reference."
+    if attribute == "trainid":
+        return f"Your train is {train}."
+    if attribute == "price":
+        price = slots.get("train-price")
+        return f"Tickets on {train} cost {price} each." if price else f"I don't have the fare of {train}."
+    if attribute == "duration":
+        minutes = slots.get("train-duration")
+        return f"The journey takes {_minutes(minutes)}." if minutes else f"I don't have the journey time of {train}."
+    if attribute == "leaveat":
+        leaves = slots.get("train-leaves")
+        return f"{train} leaves at {leaves}." if leaves else f"I don't have the times of {train}."
+    if attribute == "arriveby":
+        arrives = slots.get("train-arrives")
+        return f"{train} arrives at {arrives}." if arrives else f"I don't have the times of {train}."
+    if attribute == "address":
+        departure = slots.get("train-departure")
+        return f"{train} leaves from {place_words(departure)}." if departure else ""
+    return f"I only have the times, fare and reference of {train}."
+
+
+def _minutes(value: Any) -> str:
+    try:
+        minutes = int(float(str(value).split()[0]))
+    except (TypeError, ValueError, IndexError):
+        return str(value)
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours} h {rest} min"
+    return f"{hours} hour{'s' if hours > 1 else ''}" if hours else f"{rest} minutes"
+
+
+def _article(word: Any) -> str:
+    return "an" if str(word)[:1].lower() in "aeiou" else "a"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def decisions(text: str, about: Subject, pending: Pending | None, state: DialogueState,
+              domain: Domain) -> list[Decision]:
+    """Say the answer, and keep the question we were on open: a suggestion is offered again, a slot
+    question or a confirmation asked again, any other question left waiting for its answer."""
+    if pending is not None and pending.expects == SUGGESTION:
+        response = f"utter_place_info_{about.kind}"
+        if response not in domain.responses:
+            response = "utter_place_info_suggested"
+        return [Utter(response, {"info": text}, pending.task_id, expects=SUGGESTION)]
+    if pending is not None and pending.expects in (SLOT, CONFIRM):
+        return [Utter("utter_place_info", {"info": text})] + slot_policy.reask(state, domain)
+    if pending is not None and pending.expects is not None:
+        return [Utter("utter_place_info", {"info": text}, pending.task_id, expects=pending.expects)]
+    return [Utter("utter_place_info", {"info": text})]

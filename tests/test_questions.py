@@ -1,0 +1,105 @@
+"""Questions about a place or a booking: what is asked, about which place, and the answer's words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.domain import load_domain
+from assistant.state import DialogueState, Task
+from nlu.types import ParsedEntity
+from policies.context import Pending, Request
+from policies.decisions import SUGGESTION
+from policies.questions import Subject, answer_text, asked, only_asks, subject
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture(scope="module")
+def domain():
+    return load_domain(DATA / "domain.yml")
+
+
+def request(text, intent="inform", **entities):
+    return Request(text, intent, 0.9, tuple(ParsedEntity(k.replace("_", "-"), v, 0, 0, 0.9, "test", str(v))
+                                           for k, v in entities.items()))
+
+
+@pytest.mark.parametrize("text,wanted", [
+    ("what is the address?", ("address",)),
+    ("Can I get the phone number and postcode please", ("phone", "postcode")),
+    ("I need the reference number", ("reference",)),
+    ("how long is the journey and what is the train id?", ("duration", "trainid")),  # in the order asked
+    ("Does it have free wifi?", ("internet",)),
+    ("is there free parking?", ("parking",)),
+    ("how many stars does it have", ("stars",)),
+    ("what kind of food do they serve?", ("food",)),
+    ("how much is it to get in?", ("entrance_fee",)),
+    ("tell me more about it", ("about",)),
+    # search filters, not questions about one place
+    ("I need a hotel with free wifi", ()),
+    ("I need free parking", ()),
+    ("is there a hotel with free parking in the north?", ()),
+    ("Are there any cheap ones?", ()),
+    ("I want a moderate price range", ()),
+    ("cheap please", ()),
+    ("", ()),
+])
+def test_what_a_message_asks(text, wanted):
+    assert asked(text) == wanted
+
+
+def test_a_question_with_a_booking_or_other_details_is_left_to_the_booking(domain):
+    assert only_asks(request("does it have free wifi?", hotel_internet="yes"), ("internet",), domain)
+    assert only_asks(request("what's the address of Ashcombe Museum?", attraction_name="Ashcombe Museum"),
+                     ("address",), domain)
+    assert not only_asks(request("yes, what's the reference number?"), ("reference",), domain)
+    assert not only_asks(request("book it and give me the reference"), ("reference",), domain)
+    assert not only_asks(request("what's the address? we are 4", restaurant_bookpeople=4), ("address",), domain)
+
+
+def test_which_place_a_question_is_about(domain):
+    state = DialogueState("u", tasks=[
+        Task("hotel-1", "hotel", {"hotel-name": "Lockside Guesthouse", "hotel-ref": "AB12"}, status="completed",
+             updated_turn=2),
+        Task("train-1", "train", {"train-ref": "TR1", "train-trainid": "TR3894"}, status="completed", updated_turn=3),
+        Task("restaurant-1", "restaurant", {"restaurant-area": "centre"}, updated_turn=4),
+    ], focus="restaurant-1")
+    suggestion = Pending(SUGGESTION, "restaurant-1", recommendation={"kind": "restaurant", "name": "Curry Garden"})
+    # named in the message, then the task it names, then the suggestion waiting, then the latest booking
+    named = subject(request("address of Ashcombe Museum?", attraction_name="Ashcombe Museum"), state, domain, None)
+    assert (named.kind, named.name) == ("attraction", "Ashcombe Museum")
+    assert subject(request("the reference for the hotel?"), state, domain, suggestion).name == "Lockside Guesthouse"
+    assert subject(request("what's the address?"), state, domain, suggestion).name == "Curry Garden"
+    assert subject(request("how long is the journey?"), state, domain, None).kind == "train"
+    assert subject(request("what's the address?"), DialogueState("u"), domain, None) is None
+
+
+def test_answers_say_what_the_catalogue_and_the_booking_hold():
+    hotel = Subject("hotel", "meadowsweet cottage", "hotel-1", {"hotel-ref": "WM3KZT6K"})
+    attributes = {"area": "west", "street": "7 Larch Close", "internet": False, "parking": True, "stars": 3,
+                  "pricerange": "cheap", "type": "guesthouse"}
+    assert answer_text(hotel, ("address", "internet", "parking"), attributes) == \
+        "Meadowsweet Cottage is at 7 Larch Close, in the west. Meadowsweet Cottage has no wifi. " \
+        "Meadowsweet Cottage has free parking."
+    assert answer_text(hotel, ("stars", "price", "reference"), attributes) == \
+        "Meadowsweet Cottage has 3 stars. Meadowsweet Cottage is a cheap place. " \
+        "Your reference for Meadowsweet Cottage is WM3KZT6K."
+    # what the catalogue does not keep is said plainly
+    assert answer_text(hotel, ("phone",), attributes) == "I'm afraid I don't have the phone number of Meadowsweet Cottage."
+    museum = Subject("attraction", "Ashcombe Museum")
+    assert answer_text(museum, ("price",), {"entrance_fee": "free"}) == "Entry to Ashcombe Museum is free."
+    assert answer_text(museum, ("entrance_fee",), {"entrance_fee": "£4.00"}) == "Entry to Ashcombe Museum costs £4.00."
+    assert answer_text(Subject("restaurant", None), ("reference",), None, label="restaurant booking") == \
+        "The restaurant booking isn't booked yet, so there's no reference."
+
+
+def test_a_booked_train_answers_its_times_fare_and_journey():
+    train = Subject("train", None, "train-1", {"train-trainid": "TR3894", "train-price": "£15.21",
+                                               "train-duration": 83, "train-leaves": "08:33", "train-arrives": "09:56"})
+    assert answer_text(train, ("trainid", "duration"), None) == "Your train is TR3894. The journey takes 1 h 23 min."
+    assert answer_text(train, ("leaveat", "arriveby", "price"), None) == \
+        "TR3894 leaves at 08:33. TR3894 arrives at 09:56. Tickets on TR3894 cost £15.21 each."
+    assert answer_text(Subject("train", None, "train-2", {}), ("duration",), None).startswith(
+        "The train isn't booked yet")
