@@ -494,7 +494,7 @@ class _TurnRun:
         wanted = questions.asked(request.text)
         if not wanted or not questions.only_asks(request, wanted, self.domain):
             return False
-        about = questions.subject(request, self.state, self.domain, ctx.pending)
+        about = questions.subject(request, self.state, self.domain, ctx.pending, wanted)
         if about is None:
             return False
         recommender = self.dm.recommender

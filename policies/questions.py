@@ -117,10 +117,13 @@ class Subject:
     slots: Mapping[str, Any] | None = None  # the task's slots (the booking's details)
 
 
-def subject(request: Request, state: DialogueState, domain: Domain, pending: Pending | None) -> Subject | None:
+def subject(request: Request, state: DialogueState, domain: Domain, pending: Pending | None,
+            wanted: tuple[str, ...] = ()) -> Subject | None:
     """Which place or booking the question is about: one named in it ("the address of Ashcombe
     Museum"), else the task it names ("the reference for the hotel"), else the suggestion waiting
-    for an answer, else the task in focus, else the latest task with a place or a booking."""
+    for an answer, else the task in focus, else the latest task with a place or a booking; that
+    last only for what no search asks for (the address, the reference): "does it have wifi?" in the
+    middle of a hotel search is about no restaurant booked an hour ago."""
     idx = index(domain)
     for entity in request.entities:
         slot = idx.entity_slot.get(entity.entity, "")
@@ -142,6 +145,8 @@ def subject(request: Request, state: DialogueState, domain: Domain, pending: Pen
     focus = state.focused_task
     if focus is not None and (_named(focus, idx) or _reference(focus)):
         return _of(focus, idx)
+    if wanted and all(w in _ASKED_SLOTS for w in wanted):
+        return None
     task = _latest(state, lambda t: bool(_named(t, idx) or _reference(t)))
     return _of(task, idx) if task is not None else None
 

@@ -74,6 +74,9 @@ def test_which_place_a_question_is_about(domain):
     assert subject(request("what's the address?"), state, domain, suggestion).name == "Curry Garden"
     assert subject(request("how long is the journey?"), state, domain, None).kind == "train"
     assert subject(request("what's the address?"), DialogueState("u"), domain, None) is None
+    # a search filter asked with no place in sight is about no booking made earlier
+    assert subject(request("does it have wifi?"), state, domain, None, ("internet",)) is None
+    assert subject(request("what's the reference?"), state, domain, None, ("reference",)).kind == "train"
 
 
 def test_answers_say_what_the_catalogue_and_the_booking_hold():
