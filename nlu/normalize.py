@@ -406,6 +406,18 @@ def value_kind(entity: str) -> str | None:
     return _KIND_OF_NAME.get(name) or _KIND_OF_NAME.get(name.rsplit("-", 1)[-1])
 
 
+def readable(label: str, text: str) -> bool:
+    """Whether ``text`` reads as a value of ``label``'s kind ("8pm" as a time: yes; "Rosso" as a
+    day: no); True for labels of no particular kind (names, categories)."""
+    parser = _PARSERS.get(str(label).lower()) or _PARSERS.get(str(value_kind(label) or "").lower())
+    if parser is None:
+        return True
+    try:
+        return parser(text, None) is not None
+    except Exception:
+        return False
+
+
 def normalize(label: str, text: str, reference: dt.date | None = None) -> Any:
     """Canonical value of ``text`` read as ``label`` (our entity name or a spaCy NER label).
 

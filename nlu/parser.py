@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from nlu.artifacts import ModelBundle, load_model
-from nlu.normalize import normalize, table_time, value_kind
+from nlu.normalize import normalize, readable, table_time, value_kind
 from nlu.segment import Clause, continues_list, group_clauses, split_clauses
 from nlu.tokenizer import tokenize
 from nlu.types import IntentPrediction, Parse, ParsedEntity, Segment
@@ -34,6 +34,14 @@ def _clean(text: Any) -> str:
         text = str(text)
     # lone surrogates cannot cross into the Rust tokenizer; same length keeps offsets valid
     return _SURROGATES.sub("\ufffd", text)
+
+
+def _misread_part(model: ParsedEntity, rule: ParsedEntity) -> bool:
+    """A model entity that is only part of a longer known name (from the lookup tables) and whose
+    words do not read as its kind of value: "Rosso" of "Forno Rosso" tagged as a day."""
+    return (model.extractor == MODEL_EXTRACTOR and rule.start <= model.start and model.end <= rule.end
+            and rule.end - rule.start > model.end - model.start and value_kind(model.entity) is not None
+            and value_kind(rule.entity) is None and not readable(model.entity, model.text))
 
 
 def _lends_value(rule: ParsedEntity, owner: ParsedEntity) -> bool:
@@ -145,13 +153,22 @@ class Parser:
                              surface)
             )
         for r in sorted(rule_entities, key=lambda e: (e.start, -(e.end - e.start))):
-            owner = next((m for m in merged if m.start < r.end and r.start < m.end), None)
+            overlapping = [m for m in merged if m.start < r.end and r.start < m.end]
+            if overlapping and all(_misread_part(m, r) for m in overlapping):
+                # "Forno [Rosso](bookday)": the model's words are part of a known name and are no day
+                merged = [m for m in merged if m not in overlapping]
+                overlapping = []
+            owner = overlapping[0] if overlapping else None
             if owner is None:
                 merged.append(r)
             elif owner.extractor == MODEL_EXTRACTOR and owner.start <= r.start and r.end <= owner.end:
                 # model found the slot, spaCy knows the canonical value of its words
                 if owner.value == owner.text and r.value != r.text and _lends_value(r, owner):
                     owner.value = r.value
+                if (owner.start, owner.end) == (r.start, r.end) and owner.entity != r.entity \
+                        and _slot_part(owner.entity) == _slot_part(r.entity) == "name":
+                    # "Jollof House" tagged a hotel's name: the lookup tables know it as a restaurant
+                    owner.entity = r.entity
         return sorted(merged, key=lambda e: (e.start, e.end))
 
     def _value(self, entity: str, surface: str) -> Any:

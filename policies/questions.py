@@ -25,12 +25,12 @@ if TYPE_CHECKING:
     from assistant.state import DialogueState, Task
     from policies.context import Pending, Request
 
-#: what can be asked, and the words that ask it (first match first)
+#: what can be asked, and the words that ask it
 _ASKED: tuple[tuple[str, str, bool], ...] = (
     # (attribute, pattern, also a search filter)
     ("reference", r"\breference\b|\bref\b|\bconfirmation (?:number|code)\b|\bbooking (?:number|code)\b", False),
     ("address", r"\baddress\b|\bwhere (?:is|are|'s) (?:it|they|that|this|the \w+)\b|\bwhere(?:abouts| exactly)\b"
-                r"|\blocated\b|\blocation\b|\bwhat street\b|\bhow do i find (?:it|them)\b", False),
+                r"|\bwhat street\b|\bhow do i find (?:it|them)\b", False),
     ("phone", r"\bphone\b|\btelephone\b|\bnumber to call\b|\bcontact (?:number|details)\b", False),
     ("postcode", r"\bpost ?code\b|\bzip ?code\b", False),
     ("openhours", r"\bopening (?:hours|times)\b|\bwhen (?:is it|are they|does it|do they) open\b"

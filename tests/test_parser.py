@@ -161,3 +161,35 @@ def test_an_unconfident_opening_clause_leads_into_the_request_after_it():
     groups = group_clauses(three, [("book_taxi", 0.9), ("inform", 0.2), ("find_hotel", 0.9)], 0.6,
                            valueless=[True, True, True])
     assert [g[1] for g in groups] == ["book_taxi", "find_hotel"] and groups[0][3] == [0, 1]
+
+
+def test_a_known_name_wins_over_part_of_it_misread_as_a_day_or_time(tiny_parser):
+    from nlu.types import ParsedEntity
+
+    def merged(text, model_words, model_label, name):
+        start = text.index(model_words)
+        model = ParsedEntity(model_label, None, start, start + len(model_words), 0.9, "joint_model")
+        at = text.index(name)
+        rule = ParsedEntity("restaurant-name", name, at, at + len(name), 1.0, "lookup", name)
+        return [(e.entity, e.value) for e in tiny_parser._merge(text, [model], [rule])]
+
+    # "Rosso" is no day: the name the lookup tables know is what was meant
+    assert merged("book a table at Forno Rosso at 8pm", "Rosso", "restaurant-bookday", "Forno Rosso") == \
+        [("restaurant-name", "Forno Rosso")]
+    # words that do read as a day stay the model's ("Friday" of "Friday Club" may well be the day)
+    assert merged("a table at Friday Club", "Friday", "restaurant-bookday", "Friday Club") == \
+        [("restaurant-bookday", "friday")]
+
+
+def test_a_name_the_lookup_tables_know_takes_their_service(tiny_parser):
+    from nlu.types import ParsedEntity
+
+    text = "book a table at Jollof House on friday"
+    at = text.index("Jollof House")
+    model = ParsedEntity("hotel-name", None, at, at + 12, 0.9, "joint_model")  # "House": it looks like a hotel
+    rule = ParsedEntity("restaurant-name", "Jollof House", at, at + 12, 1.0, "lookup", "Jollof House")
+    [entity] = tiny_parser._merge(text, [model], [rule])
+    assert (entity.entity, entity.value, entity.extractor) == ("restaurant-name", "Jollof House", "joint_model")
+    # a place the lookup tables know under another kind of slot is left to the model
+    area = ParsedEntity("restaurant-area", "centre", at, at + 12, 1.0, "lookup", "Jollof House")
+    assert [e.entity for e in tiny_parser._merge(text, [model], [area])] == ["hotel-name"]
