@@ -98,22 +98,15 @@ def places_from_conversation(request: Request, state: DialogueState, domain: Dom
             chosen.append((name, frozenset(words - _VAGUE)))
     if not chosen:
         return request
-    changed = False
-    entities = []
-    for entity in request.entities:
-        spec = domain.slots.get(idx.entity_slot.get(entity.entity, ""))
-        if spec is not None and spec.kind == "area" and isinstance(entity.value, str) \
-                and spec.validate(entity.value)[1] is not None and not domain.names_a_task(entity.value):
-            key = phrase_key(entity.value)
-            said = [w for w in _WORD.findall(key) if w not in _VAGUE]
-            areas = {str(a).lower() for a in spec.values}
-            place = next((name for name, words in chosen
-                          if said and not set(said) & areas and (set(said) <= words or key in words)), None)
-            if place is not None:
-                entity = replace(entity, value=place)
-                changed = True
-        entities.append(entity)
-    return replace(request, entities=tuple(entities)) if changed else request
+
+    def chosen_place(phrase: str, area_words: Iterable[str]) -> str | None:
+        key = phrase_key(phrase)
+        said = [w for w in _WORD.findall(key) if w not in _VAGUE]
+        areas = {str(a).lower() for a in area_words}
+        return next((name for name, words in chosen
+                     if said and not set(said) & areas and (set(said) <= words or key in words)), None)
+
+    return _places_replaced(request, domain, chosen_place)
 
 
 def areas_from_places(request: Request, domain: Domain,
@@ -123,6 +116,18 @@ def areas_from_places(request: Request, domain: Domain,
     slot_policy.referenced_area), is left as it is."""
     if area_of is None or not request.entities:
         return request
+
+    def area(phrase: str, area_words: Iterable[str]) -> str | None:
+        found = area_of(phrase, area_words)
+        return found if found is not None and found.lower() in {str(a).lower() for a in area_words} else None
+
+    return _places_replaced(request, domain, area)
+
+
+def _places_replaced(request: Request, domain: Domain,
+                     replacement: Callable[[str, Iterable[str]], str | None]) -> Request:
+    """The request with each area given as a place (no area, nor another task: "near the hotel")
+    replaced by ``replacement(phrase, the area slot's values)`` where that gives one."""
     idx = index(domain)
     changed = False
     entities = []
@@ -130,9 +135,9 @@ def areas_from_places(request: Request, domain: Domain,
         spec = domain.slots.get(idx.entity_slot.get(entity.entity, ""))
         if spec is not None and spec.kind == "area" and isinstance(entity.value, str) \
                 and spec.validate(entity.value)[1] is not None and not domain.names_a_task(entity.value):
-            area = area_of(entity.value, spec.values)
-            if area is not None and spec.validate(area)[1] is None:
-                entity = replace(entity, value=area)
+            value = replacement(entity.value, spec.values)
+            if value is not None:
+                entity = replace(entity, value=value)
                 changed = True
         entities.append(entity)
     return replace(request, entities=tuple(entities)) if changed else request

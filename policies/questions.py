@@ -257,28 +257,31 @@ def _sentence(attribute: str, about: Subject, called: str, attrs: dict[str, Any]
     return ""
 
 
+#: what a booked train answers: attribute -> (its slot, the answer, what is said when the slot is empty)
+_TRAIN_ANSWERS = {
+    "price": ("train-price", "Tickets on {train} cost {value} each.", "I don't have the fare of {train}."),
+    "duration": ("train-duration", "The journey takes {value}.", "I don't have the journey time of {train}."),
+    "leaveat": ("train-leaves", "{train} leaves at {value}.", "I don't have the times of {train}."),
+    "arriveby": ("train-arrives", "{train} arrives at {value}.", "I don't have the times of {train}."),
+}
+
+
 def _train_sentence(attribute: str, slots: dict[str, Any]) -> str:
     train = slots.get("train-trainid")
     if not train:
         return "The train isn't booked yet: once it is, I can tell you its times, price and reference."
     if attribute == "trainid":
         return f"Your train is {train}."
-    if attribute == "price":
-        price = slots.get("train-price")
-        return f"Tickets on {train} cost {price} each." if price else f"I don't have the fare of {train}."
-    if attribute == "duration":
-        minutes = slots.get("train-duration")
-        return f"The journey takes {_minutes(minutes)}." if minutes else f"I don't have the journey time of {train}."
-    if attribute == "leaveat":
-        leaves = slots.get("train-leaves")
-        return f"{train} leaves at {leaves}." if leaves else f"I don't have the times of {train}."
-    if attribute == "arriveby":
-        arrives = slots.get("train-arrives")
-        return f"{train} arrives at {arrives}." if arrives else f"I don't have the times of {train}."
     if attribute == "address":
         departure = slots.get("train-departure")
         return f"{train} leaves from {place_words(departure)}." if departure else ""
-    return f"I only have the times, fare and reference of {train}."
+    if attribute not in _TRAIN_ANSWERS:
+        return f"I only have the times, fare and reference of {train}."
+    slot, answer, missing = _TRAIN_ANSWERS[attribute]
+    value = slots.get(slot)
+    if not value:
+        return missing.format(train=train)
+    return answer.format(train=train, value=_minutes(value) if attribute == "duration" else value)
 
 
 def _minutes(value: Any) -> str:
