@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
 from assistant.profile.describe import value_words
+from assistant.recommender.words import article, capitalised, type_words
 from policies import cues, slot_policy
 from policies.decisions import CONFIRM, SLOT, SUGGESTION, Decision, Utter
 from policies.index import index
@@ -207,11 +208,11 @@ def _sentence(attribute: str, about: Subject, called: str, attrs: dict[str, Any]
         ref = slots.get(f"{kind}-ref")
         if ref:
             return f"Your reference for {called} is {ref}."
-        return f"{_capital(called)} isn't booked yet, so there's no reference."
+        return f"{capitalised(called)} isn't booked yet, so there's no reference."
     if kind == "train":
         return _train_sentence(attribute, slots)
     if kind == "taxi":
-        return "I only have the booking reference for the taxi." if attribute != "reference" else ""
+        return "I only have the booking reference for the taxi."
     if not attrs:
         return f"I'm afraid I don't have the details of {called}."
     area = attrs.get("area")
@@ -243,7 +244,7 @@ def _sentence(attribute: str, about: Subject, called: str, attrs: dict[str, Any]
         return f"{called} has no star rating." if not stars else f"{called} has {stars} star{'s' if stars != 1 else ''}."
     if attribute == "price":
         price = attrs.get("pricerange")
-        return f"{called} is {_article(price)} {price} place." if price else f"I don't know {called}'s prices."
+        return f"{called} is {article(f'{price} place')}." if price else f"I don't know {called}'s prices."
     if attribute == "area":
         return f"{called} is in the {area}." if area else f"I don't know which part of town {called} is in."
     if attribute == "food":
@@ -251,7 +252,7 @@ def _sentence(attribute: str, about: Subject, called: str, attrs: dict[str, Any]
         return f"{called} serves {value_words('food', food)}." if food else f"I don't know what food {called} serves."
     if attribute == "type":
         kind_word = attrs.get("type")
-        return f"{called} is {_article(str(kind_word))} {kind_word}." if kind_word else ""
+        return f"{called} is {article(type_words(kind_word))}." if kind_word else ""
     if attribute == "about":
         return description or f"I don't know much more about {called}."
     return ""
@@ -293,14 +294,6 @@ def _minutes(value: Any) -> str:
     if hours and rest:
         return f"{hours} h {rest} min"
     return f"{hours} hour{'s' if hours > 1 else ''}" if hours else f"{rest} minutes"
-
-
-def _article(word: Any) -> str:
-    return "an" if str(word)[:1].lower() in "aeiou" else "a"
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def decisions(text: str, about: Subject, pending: Pending | None, state: DialogueState,

@@ -94,6 +94,8 @@ def test_answers_say_what_the_catalogue_and_the_booking_hold():
     museum = Subject("attraction", "Ashcombe Museum")
     assert answer_text(museum, ("price",), {"entrance_fee": "free"}) == "Entry to Ashcombe Museum is free."
     assert answer_text(museum, ("entrance_fee",), {"entrance_fee": "£4.00"}) == "Entry to Ashcombe Museum costs £4.00."
+    assert answer_text(Subject("attraction", "Parkside Pools"), ("type",), {"type": "swimmingpool"}) == \
+        "Parkside Pools is a swimming pool."  # the type as the suggestions say it
     assert answer_text(Subject("restaurant", None), ("reference",), None, label="restaurant booking") == \
         "The restaurant booking isn't booked yet, so there's no reference."
 

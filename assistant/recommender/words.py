@@ -12,6 +12,11 @@ _TYPE_WORDS = {"guesthouse": "guesthouse", "swimmingpool": "swimming pool", "con
                "entertainment": "entertainment venue", "nightclub": "nightclub"}
 
 
+def type_words(value: Any) -> str:
+    """A place's type as said: "swimmingpool" -> "swimming pool"."""
+    return _TYPE_WORDS.get(str(value), str(value))
+
+
 def article(phrase: str) -> str:
     return ("an " if phrase.lower().startswith(_VOWEL_SOUND) else "a ") + phrase
 
@@ -36,7 +41,7 @@ def summary(kind: str, attributes: Mapping[str, Any], asked: Mapping[str, Any] |
                  if w]
         return article(" ".join([*words, "place"])) + where
     if kind == "hotel":
-        kind_word = _TYPE_WORDS.get(str(attributes.get("type") or "hotel"), str(attributes.get("type") or "hotel"))
+        kind_word = type_words(attributes.get("type") or "hotel")
         stars = attributes.get("stars")
         head = article(f"{stars}-star {kind_word}" if stars else kind_word) + where
         price = attributes.get("pricerange")
@@ -45,8 +50,7 @@ def summary(kind: str, attributes: Mapping[str, Any], asked: Mapping[str, Any] |
                   if _yes((asked or {}).get(attribute)) and _yes(attributes.get(attribute))]
         return f"{head}, with {' and '.join(offers)}" if offers else head
     if kind == "attraction":
-        kind_word = _TYPE_WORDS.get(str(attributes.get("type") or "place to visit"),
-                                    str(attributes.get("type") or "place to visit"))
+        kind_word = type_words(attributes.get("type") or "place to visit")
         fee = str(attributes.get("entrance_fee") or "")
         free = fee.lower() == "free"
         head = article(f"free {kind_word}" if free else kind_word) + where
@@ -58,7 +62,7 @@ def _yes(value: Any) -> bool:
     return value is True or str(value).strip().lower() in _TRUE_WORDS
 
 
-def _capitalised(text: str) -> str:
+def capitalised(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
@@ -69,7 +73,7 @@ def suggestion_sentence(name: str, kind: str, attributes: Mapping[str, Any], rea
     head = f"How about {name}, {summary(kind, attributes, asked)}?"
     if reasons:
         said = reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + ", and " + reasons[-1]
-        return f"{head} {_capitalised(said)}."
+        return f"{head} {capitalised(said)}."
     if description:
         return f"{head} {description.strip()}"
     return head
