@@ -7,14 +7,16 @@ for several things. Policies decide per request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 
 from assistant import events as ev
+from policies.index import index
 
 if TYPE_CHECKING:
+    from assistant.domain import Domain
     from assistant.state import DialogueState
     from nlu.types import Parse
 
@@ -88,6 +90,22 @@ class Request:
                 for i, s in enumerate(parse.segments)
             ]
         return [cls(parse.text or "", parse.intent.name, float(parse.intent.confidence), tuple(parse.entities), 0)]
+
+    def with_slot_values(self, domain: Domain, rewrite: Callable[[Any, Any], Any]) -> Request:
+        """This request with each entity's value replaced by ``rewrite(entity, slot spec)`` for the
+        entities that fill a slot, where that gives a value (None: kept); the same request when none
+        changes."""
+        idx = index(domain)
+        changed = False
+        entities = []
+        for entity in self.entities:
+            spec = domain.slots.get(idx.entity_slot.get(entity.entity, ""))
+            value = rewrite(entity, spec) if spec is not None else None
+            if value is not None and value != entity.value:
+                entity = replace(entity, value=value)
+                changed = True
+            entities.append(entity)
+        return replace(self, entities=tuple(entities)) if changed else self
 
 
 def pending_question(state: DialogueState, answered: bool = False) -> Pending | None:

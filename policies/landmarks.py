@@ -7,8 +7,8 @@ the catalogue itself is read by the recommender (assistant/recommender/service.p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from policies.index import index
 
@@ -128,16 +128,11 @@ def _places_replaced(request: Request, domain: Domain,
                      replacement: Callable[[str, Iterable[str]], str | None]) -> Request:
     """The request with each area given as a place (no area, nor another task: "near the hotel")
     replaced by ``replacement(phrase, the area slot's values)`` where that gives one."""
-    idx = index(domain)
-    changed = False
-    entities = []
-    for entity in request.entities:
-        spec = domain.slots.get(idx.entity_slot.get(entity.entity, ""))
-        if spec is not None and spec.kind == "area" and isinstance(entity.value, str) \
-                and spec.validate(entity.value)[1] is not None and not domain.names_a_task(entity.value):
-            value = replacement(entity.value, spec.values)
-            if value is not None:
-                entity = replace(entity, value=value)
-                changed = True
-        entities.append(entity)
-    return replace(request, entities=tuple(entities)) if changed else request
+
+    def placed(entity: Any, spec: Any) -> str | None:
+        if spec.kind == "area" and isinstance(entity.value, str) and spec.validate(entity.value)[1] is not None \
+                and not domain.names_a_task(entity.value):
+            return replacement(entity.value, spec.values)
+        return None
+
+    return request.with_slot_values(domain, placed)

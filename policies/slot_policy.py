@@ -72,18 +72,14 @@ def closed_set_values(request: Request, domain: Domain) -> Request:
     """The request with each value of a slot with a closed set of values in that set's spelling
     ("nrth" -> "north", "Centre" -> "centre"), so that the profile learns the value the slot gets;
     values the slot would reject are left for it to reject."""
-    idx = index(domain)
-    changed = False
-    entities = []
-    for entity in request.entities:
-        spec = domain.slots.get(idx.entity_slot.get(entity.entity, ""))
-        if spec is not None and spec.type == "categorical" and isinstance(entity.value, str):
-            value, hint = spec.validate(entity.value)
-            if hint is None and value != entity.value:
-                entity = replace(entity, value=value)
-                changed = True
-        entities.append(entity)
-    return replace(request, entities=tuple(entities)) if changed else request
+
+    def spelt(entity: Any, spec: Any) -> Any:
+        if spec.type != "categorical" or not isinstance(entity.value, str):
+            return None
+        value, hint = spec.validate(entity.value)
+        return value if hint is None else None
+
+    return request.with_slot_values(domain, spelt)
 
 
 def bare_number_as_asked_time(request: Request, state: DialogueState, domain: Domain) -> Request:
