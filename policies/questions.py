@@ -298,8 +298,14 @@ def _minutes(value: Any) -> str:
 
 def decisions(text: str, about: Subject, pending: Pending | None, state: DialogueState,
               domain: Domain) -> list[Decision]:
-    """Say the answer, and keep the question we were on open: a suggestion is offered again, a slot
-    question or a confirmation asked again, any other question left waiting for its answer."""
+    """Say the answer, and keep the question we were on open: a suggestion asked about is offered
+    again (one not asked about stays open unsaid), a slot question or a confirmation asked again,
+    any other question left waiting for its answer."""
+    suggested = (pending.recommendation or {}).get("name") if pending is not None else None
+    if pending is not None and pending.expects == SUGGESTION and str(suggested).lower() != str(about.name).lower():
+        # about another place ("the reference for the hotel" while a restaurant is suggested): the
+        # suggestion stays open, but "shall I book a room there?" would offer the wrong place
+        return [Utter("utter_place_info", {"info": text}, pending.task_id, expects=SUGGESTION)]
     if pending is not None and pending.expects == SUGGESTION:
         response = f"utter_place_info_{about.kind}"
         if response not in domain.responses:

@@ -286,6 +286,14 @@ def test_the_reference_of_a_booking_is_given_when_asked_later(domain, runner, re
     reference = talk.task("hotel").slots["hotel-ref"]
     assert reference and talk("what is the reference number for the hotel?") == \
         f"Your reference for Lockside Guesthouse is {reference}."
+    # asked while a restaurant is suggested: the answer alone (no "shall I book a room there?"), and
+    # the suggestion is still the question a yes answers
+    talk("a restaurant in the centre please")
+    talk("surprise me")
+    suggested = talk.last
+    assert talk("what is the reference number for the hotel?") == f"Your reference for Lockside Guesthouse is {reference}."
+    talk("yes please")
+    assert talk.task("restaurant").slots["restaurant-name"] == suggested["name"]
     # a search with the same words is still a search
     assert "How about" in talk("I need a hotel with free wifi")
 
