@@ -241,7 +241,9 @@ def _sentence(attribute: str, about: Subject, called: str, attrs: dict[str, Any]
         stars = attrs.get("stars")
         if stars is None:
             return f"I don't know how many stars {called} has."
-        return f"{called} has no star rating." if not stars else f"{called} has {stars} star{'s' if stars != 1 else ''}."
+        if not stars:
+            return f"{called} has no star rating."
+        return f"{called} has {stars} star{'s' if stars != 1 else ''}."
     if attribute == "price":
         price = attrs.get("pricerange")
         return f"{called} is {article(f'{price} place')}." if price else f"I don't know {called}'s prices."

@@ -291,7 +291,8 @@ def test_the_reference_of_a_booking_is_given_when_asked_later(domain, runner, re
     talk("a restaurant in the centre please")
     talk("surprise me")
     suggested = talk.last
-    assert talk("what is the reference number for the hotel?") == f"Your reference for Lockside Guesthouse is {reference}."
+    assert talk("what is the reference number for the hotel?") == \
+        f"Your reference for Lockside Guesthouse is {reference}."
     talk("yes please")
     assert talk.task("restaurant").slots["restaurant-name"] == suggested["name"]
     # a search with the same words is still a search
