@@ -310,7 +310,9 @@ class _TurnRun:
             return
         if self.answer_question(parse, ctx):
             return
-        unsure = fallback.decide(self.state, parse, self.domain, ctx)
+        alongside = self.answer_alongside(parse, ctx)
+        self.apply(alongside)
+        unsure = [] if alongside else fallback.decide(self.state, parse, self.domain, ctx)
         if unsure:
             self.apply(unsure)
             if not self.questions:  # "sorry, I didn't get that": then the question we were on
@@ -488,9 +490,11 @@ class _TurnRun:
         answered from the catalogue or the booking, whatever the intent (MultiWOZ reads them as the
         task's own), and the question we were on stays open. False for any other message."""
         requests = Request.from_parse(parse)
-        if len(requests) != 1 or (ctx.pending is not None and ctx.pending.expects == CONFLICT):
+        if not requests or (ctx.pending is not None and ctx.pending.expects == CONFLICT):
             return False
-        request = requests[0]
+        if len(requests) > 1 and not all(questions.asked(r.text) for r in requests):
+            return False  # "what's the address? and I need a taxi": more than questions
+        request = self.whole(parse, requests)
         wanted = questions.asked(request.text)
         if not wanted or not questions.only_asks(request, wanted, self.domain):
             return False
@@ -505,6 +509,35 @@ class _TurnRun:
                                      task_policy.label(self.domain, task) if task is not None else None)
         self.apply(questions.decisions(text, about, ctx.pending, self.state, self.domain))
         return True
+
+    def answer_alongside(self, parse: Parse, ctx: TurnContext) -> list[Decision]:
+        """ "Sounds good, what's the address?", "I'd like the Kingsmere Hotel. Does it have parking?":
+        the answer about the place, said before the rest of the message is carried out (the yes
+        taken, the hotel chosen). [] when the message asks nothing about a place the catalogue has."""
+        requests = Request.from_parse(parse)
+        if not requests or (ctx.pending is not None and ctx.pending.expects == CONFLICT):
+            return []
+        whole = self.whole(parse, requests)
+        wanted = questions.asked(whole.text)
+        if not questions.asks_besides(whole, wanted, self.domain):
+            return []
+        about = questions.subject(whole, self.state, self.domain, ctx.pending, wanted)
+        recommender = self.dm.recommender
+        if about is None or not about.name or recommender is None:
+            return []
+        item = recommender.find(about.kind, about.name)
+        if item is None:
+            return []
+        text = questions.answer_text(about, wanted, item.attributes, item.description)
+        return [Utter("utter_place_info", {"info": text})] if text else []
+
+    @staticmethod
+    def whole(parse: Parse, requests: list[Request]) -> Request:
+        """The message as one request: all its text and entities (a question may span its segments)."""
+        if len(requests) == 1:
+            return requests[0]
+        return dataclasses.replace(requests[0], text=parse.text or "",
+                                   entities=tuple(e for r in requests for e in r.entities))
 
     def learn_from(self, requests: list[Request]) -> None:
         """What the message says about the user: stated preferences, chosen values, shared facts."""

@@ -84,6 +84,10 @@ def asked(text: str) -> tuple[str, ...]:
 
 
 _BOOK = re.compile(r"\b(?:book|reserve)\b", re.I)
+# a place chosen by name ("I'd like the Kingsmere Hotel. Does it have parking?"): more than a question
+_CHOOSE = re.compile(r"\b(?:i'?d like|i would like|i want|i'?ll (?:take|have|go with|try)|we'?ll (?:take|have|go with)"
+                     r"|let'?s (?:go with|go for|do|try|have)|go with|go for|choose|pick)\b", re.I)
+_CLAUSE = re.compile(r"[^.!?;]+")
 # the slots a question may name without asking for anything else ("does it have free wifi?" tags
 # hotel-internet): a name, or the attribute asked
 _ASKED_SLOTS = {"internet": "internet", "parking": "parking", "stars": "stars", "price": "pricerange",
@@ -101,9 +105,49 @@ def only_asks(request: Request, wanted: tuple[str, ...], domain: Domain) -> bool
     allowed = {_ASKED_SLOTS[w] for w in wanted if w in _ASKED_SLOTS}
     for entity in request.entities:
         slot = idx.entity_slot.get(entity.entity)
+        if slot in names and _chosen(text, entity):
+            return False
         if slot is None or slot in names:
             continue
         if slot.split("-", 1)[-1] not in allowed:
+            return False
+    return True
+
+
+def _chosen(text: str, entity: Any) -> bool:
+    """Whether the sentence naming the place chooses it ("I'd like the Kingsmere Hotel") rather than
+    asks about it ("is the Kingsmere Hotel in the north?")."""
+    start = getattr(entity, "start", None)
+    for clause in _CLAUSE.finditer(text):
+        if start is None or clause.start() <= start < clause.end():
+            if _CHOOSE.search(clause.group()) and not _QUESTION.search(clause.group().strip() + "."):
+                return True
+    return False
+
+
+# what the catalogue says of a place: the same before and after it is booked, so a question about it
+# may ride along with a yes or a booking ("sounds good, what's the address?")
+_PLACE_FACTS = frozenset({"address", "phone", "postcode", "openhours", "entrance_fee", "about", "internet",
+                          "parking", "stars", "price", "area", "food", "type"})
+
+
+def asks_besides(request: Request, wanted: tuple[str, ...], domain: Domain) -> bool:
+    """Whether a message that does more than ask ("sounds good, what's the address?", "I'd like the
+    Kingsmere. Does it have parking?") asks about the place itself, so that the answer can go with
+    what else it does. Not when it changes the search ("in the north, what's the address?": the
+    answer would be about a place about to be replaced) nor asks about the booking it makes ("book
+    it, what's the reference?": the booking's confirmation gives it)."""
+    if not wanted or not set(wanted) <= _PLACE_FACTS:
+        return False
+    if any(w in _ASKED_SLOTS for w in wanted) and _SEARCH.search(request.text or ""):
+        return False  # "a hotel with parking, what's the address?": a search, not a question about this place
+    idx = index(domain)
+    filters = set(_ASKED_SLOTS.values())
+    allowed = {_ASKED_SLOTS[w] for w in wanted if w in _ASKED_SLOTS}
+    for entity in request.entities:
+        slot = idx.entity_slot.get(entity.entity)
+        field = slot.split("-", 1)[-1] if slot else ""
+        if field in filters and field not in allowed:
             return False
     return True
 
@@ -197,8 +241,12 @@ def answer_text(about: Subject, wanted: tuple[str, ...], attributes: Mapping[str
     slots = dict(about.slots or {})
     said: list[str] = []
     for attribute in wanted:
-        said.append(_sentence(attribute, about, called, attrs, slots, description))
-    return " ".join(dict.fromkeys(s for s in said if s))
+        sentence = _sentence(attribute, about, called, attrs, slots, description)
+        if said and sentence.startswith(called + " "):  # named once: "... It has free wifi."
+            sentence = "It" + sentence[len(called):]
+        if sentence and sentence not in said:
+            said.append(sentence)
+    return " ".join(said)
 
 
 def _sentence(attribute: str, about: Subject, called: str, attrs: dict[str, Any], slots: dict[str, Any],

@@ -11,7 +11,7 @@ from assistant.state import DialogueState, Task
 from nlu.types import ParsedEntity
 from policies.context import Pending, Request
 from policies.decisions import SUGGESTION
-from policies.questions import Subject, answer_text, asked, only_asks, subject
+from policies.questions import Subject, answer_text, asked, asks_besides, only_asks, subject
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -59,6 +59,37 @@ def test_a_question_with_a_booking_or_other_details_is_left_to_the_booking(domai
     assert not only_asks(request("what's the address? we are 4", restaurant_bookpeople=4), ("address",), domain)
 
 
+def named(text, name, intent="find_hotel", **entities):
+    """A request naming a hotel where its words are, and other entities as ``request`` gives them."""
+    start = text.index(name)
+    entity = ParsedEntity("hotel-name", name, start, start + len(name), 0.9, "test", name)
+    return Request(text, intent, 0.9, (entity,) + request(text, **entities).entities)
+
+
+def test_a_place_chosen_by_name_is_more_than_a_question(domain):
+    chosen = named("I'd like the Kingsmere Hotel. Does it have parking?", "Kingsmere Hotel", hotel_parking="yes")
+    assert not only_asks(chosen, ("parking",), domain)
+    assert asks_besides(chosen, ("parking",), domain)  # answered, and the hotel taken
+    assert only_asks(named("Is the Kingsmere Hotel cheap? does it have parking?", "Kingsmere Hotel"),
+                     ("price", "parking"), domain)
+    assert only_asks(named("what would I like at the Kingsmere Hotel? what's it like?", "Kingsmere Hotel"),
+                     ("about",), domain)
+
+
+def test_a_question_about_the_place_rides_along_with_a_yes_or_a_booking(domain):
+    assert asks_besides(request("sounds good, what's the address?"), ("address",), domain)
+    assert asks_besides(request("book it for 2. is it expensive?", restaurant_bookpeople=2), ("price",), domain)
+    assert asks_besides(request("what's the address? also I need a taxi"), ("address",), domain)
+    # about the booking being made: its confirmation answers
+    assert not asks_besides(request("yes, what's the reference number?"), ("reference",), domain)
+    # the search changes: the place asked about is about to be replaced
+    assert not asks_besides(request("in the east please, what's the address?", hotel_area="east"),
+                            ("address",), domain)
+    assert not asks_besides(request("I want one with parking, does it have wifi?", hotel_parking="yes"),
+                            ("internet",), domain)
+    assert not asks_besides(request("yes please"), (), domain)
+
+
 def test_which_place_a_question_is_about(domain):
     state = DialogueState("u", tasks=[
         Task("hotel-1", "hotel", {"hotel-name": "Lockside Guesthouse", "hotel-ref": "AB12"}, status="completed",
@@ -84,10 +115,9 @@ def test_answers_say_what_the_catalogue_and_the_booking_hold():
     attributes = {"area": "west", "street": "7 Larch Close", "internet": False, "parking": True, "stars": 3,
                   "pricerange": "cheap", "type": "guesthouse"}
     assert answer_text(hotel, ("address", "internet", "parking"), attributes) == \
-        "Meadowsweet Cottage is at 7 Larch Close, in the west. Meadowsweet Cottage has no wifi. " \
-        "Meadowsweet Cottage has free parking."
+        "Meadowsweet Cottage is at 7 Larch Close, in the west. It has no wifi. It has free parking."
     assert answer_text(hotel, ("stars", "price", "reference"), attributes) == \
-        "Meadowsweet Cottage has 3 stars. Meadowsweet Cottage is a cheap place. " \
+        "Meadowsweet Cottage has 3 stars. It is a cheap place. " \
         "Your reference for Meadowsweet Cottage is WM3KZT6K."
     # what the catalogue does not keep is said plainly
     assert answer_text(hotel, ("phone",), attributes) == "I'm afraid I don't have the phone number of Meadowsweet Cottage."
