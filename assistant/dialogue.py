@@ -372,6 +372,8 @@ class _TurnRun:
             if reply == "no":
                 self.quiet = True
                 return [Utter("utter_goodbye")]
+            if cues.ACKNOWLEDGE.search(request.text or ""):
+                return [Utter("utter_glad_to_help")]  # "ok" / 👍: noted, nothing more wanted
             if reply == "yes":
                 return [Utter("utter_help")]
         return None

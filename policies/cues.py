@@ -47,6 +47,10 @@ NO_PREFERENCE = re.compile(
     re.IGNORECASE,
 )
 
+# "ok", "great", a thumbs up: taking note, not asking for more (to "anything else?" it is no new request)
+ACKNOWLEDGE = re.compile(r"^\W*(?:(?:ok(?:ay)?|cool|great|perfect|nice|good|fine|alright|all good|lovely"
+                         r"|brilliant)\b|[\U0001F44D\U0001F44C\u2705\u2714\U0001F642\U0001F60A])\W*$", re.I)
+
 YES_INTENTS = frozenset({"affirm", "accept_suggestion"})
 NO_INTENTS = frozenset({"deny", "reject_suggestion"})
 

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from policies import cues, recommend_policy, slot_policy
 from policies.context import Request
-from policies.decisions import (CANCEL_BOOKING, CHANGE_BOOKING, CONFIRM, CONFLICT, OFFER, RETRY, SLOT, SUGGESTION,
-                                Decision, Utter)
+from policies.decisions import (ANYTHING_ELSE, CANCEL_BOOKING, CHANGE_BOOKING, CONFIRM, CONFLICT, OFFER, RETRY, SLOT,
+                                SUGGESTION, Decision, Utter)
 from policies.index import index
 from policies.task_policy import resume_target
 
@@ -78,6 +78,9 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
         return []  # "too loud for me" after a suggestion: a weak reject_suggestion is still clearly an answer
     if ctx.pending is not None and ctx.pending.expects in _YES_NO_QUESTIONS and _plain_yes_or_no(parse):
         return []  # "no, keep it" to "shall I cancel it?": the words and the intent agree, however weakly
+    if ctx.pending is not None and ctx.pending.expects == ANYTHING_ELSE and \
+            cues.ACKNOWLEDGE.search(parse.text or ""):
+        return []  # "ok", a thumbs up to "anything else?": noted, whatever the intent
     if ctx.pending is not None and ctx.pending.expects == SLOT and slot_policy.answer_no_preference(
             ctx.pending, state, Request.from_parse(parse)[0], domain) is not None:
         return []  # "surprise me" to "any kind of food you like?": the choice left to us, whatever the intent

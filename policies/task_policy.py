@@ -229,9 +229,49 @@ def start_or_merge(step: Step, state: DialogueState, domain: Domain, announce: b
     if booked is not None and proposed and cues.CORRECTION.search(request.text or "") \
             and any(booked.slots.get(s) != v for s, v in proposed.items()):
         return out + _ask_change_booking(booked, proposed, domain)  # "can we move the taxi to 6pm instead?"
+    party = _party_for_booking(booked, existing, task_type, proposed, request, state, domain)
+    if party is not None:
+        return out + party
     if existing is None:
         return out + start(task_type, step.priority, step.goal, proposed, state, domain, announce)
     return out + _merge(step, existing, task_type, proposed, state, domain, announce)
+
+
+# "book it for 3", "tickets for them": a pronoun back to something already in the conversation
+_REFERS_BACK = re.compile(r"\b(?:it|them|that|those|the tickets)\b", re.I)
+
+
+def _party_for_booking(booked: Task | None, existing: Task | None, task_type: TaskType, proposed: dict[str, Any],
+                       request: Request, state: DialogueState, domain: Domain) -> list[Decision] | None:
+    """ "I need tickets for 2" right after the train was booked for 2 (MultiWOZ users say it once a
+    train is found; ours is booked by then): it is booked already, and a different number asks to
+    change it. "Book it for 3" misread as a table with no restaurant in the conversation is about
+    the booking just made. None when the request is anything else (a second train, another day)."""
+    if existing is not None or not proposed or not all(_kind(s, domain) == "people" for s in proposed):
+        return None
+    latest = state.tasks[-1] if state.tasks else None
+    if latest is None or latest.status != COMPLETED:
+        return None
+    if booked is None and (latest.type == task_type.name or state.task_of_type(task_type.name, open_only=False)
+                           or not _REFERS_BACK.search(request.text or "")):
+        return None
+    target = booked if booked is not None else _booked(state, latest.type, domain)
+    if target is None or target is not latest:
+        return None
+    people = next((s for s in domain.tasks[target.type].slot_names if _kind(s, domain) == "people"), None)
+    if people is None:
+        return None
+    value = next(iter(proposed.values()))
+    if target.slots.get(people) == value:
+        reference = target.slots.get(domain.tasks[target.type].reference_slot)
+        return [Utter("utter_already_booked", {"task": label(domain, target), "reference": reference,
+                                               "value": display_value(value)}, target.id)]
+    return _ask_change_booking(target, {people: value}, domain)
+
+
+def _kind(slot: str, domain: Domain) -> str | None:
+    spec = domain.slots.get(slot)
+    return spec.kind if spec is not None else None
 
 
 def start(task_type: TaskType, priority: int, goal: str, proposed: dict[str, Any], state: DialogueState,

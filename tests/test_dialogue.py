@@ -318,6 +318,33 @@ def test_a_booking_already_made_is_cancelled_only_when_the_user_says_yes(chat):
     assert chat(said("cancel it", "cancel_task")) == ["There's nothing in progress to cancel."]
 
 
+def test_tickets_asked_for_after_the_train_is_booked_are_the_booking_made(chat):
+    chat(said("a train from cambridge to london on friday leaving at 9am for 2", "book_train",
+              train_departure="cambridge", train_destination="london", train_day="friday",
+              train_leaveat=("09:00", "9am"), train_bookpeople=2))
+    chat(said("yes", "affirm"))
+    train = chat.task("train")
+    reference = train.slots["train-ref"]
+    assert train.status == COMPLETED
+    # MultiWOZ users ask for the tickets once the train is found; ours is booked by then
+    assert chat(said("I need tickets for 2", "book_train", train_bookpeople=2)) == [
+        f"Your train journey is already booked for 2 (reference {reference})."]
+    assert len(chat.state.tasks) == 1
+    # another number is a change; "book it for 3" read as a table, with no restaurant anywhere, too
+    [question] = chat(said("book it for 3 people please", "book_restaurant", restaurant_bookpeople=3))
+    assert question.startswith(f"Your train journey is already booked (reference {reference}). "
+                               "Shall I change the number of tickets to 3?")
+    assert chat(said("no", "deny")) == ["OK, your train journey stays booked."]
+    assert len(chat.state.tasks) == 1
+    # a table for 3 named as one is a table
+    chat(said("I need a table for 3", "book_restaurant", restaurant_bookpeople=3))
+    assert chat.task("restaurant") is not None and chat.responses() != ["utter_already_booked"]
+    # a second journey is a second train
+    chat(said("cancel the table", "cancel_task"))
+    chat(said("and a train back on sunday for 2", "book_train", train_day="sunday", train_bookpeople=2))
+    assert len([t for t in chat.state.tasks if t.type == "train"]) == 2
+
+
 def test_a_change_to_a_booking_made_cancels_it_and_books_again_when_the_user_says_yes(chat):
     book_table(chat, "13:00", people=3)
     table = chat.task("restaurant")
@@ -474,6 +501,18 @@ def test_declined_offer_ends_the_search(chat):
     restaurant = chat.task("restaurant")
     assert restaurant.status == COMPLETED and kinds(chat.events, "task_completed")[0]["result"] == {"booked": False}
     assert chat.responses() == ["utter_anything_else"]
+
+
+def test_ok_or_a_thumbs_up_to_anything_else_is_noted_and_a_yes_gets_help(chat):
+    chat(said("find me Bangkok City", "find_restaurant", restaurant_name="Bangkok City"))
+    chat(said("no thanks", "deny"))
+    assert chat.responses() == ["utter_anything_else"]
+    chat(said("\U0001F44D", "affirm", 0.4))
+    assert chat.responses() == ["utter_glad_to_help"]
+    chat(said("find me Bangkok City", "find_restaurant", restaurant_name="Bangkok City"))
+    chat(said("no thanks", "deny"))
+    chat(said("yes", "affirm"))
+    assert chat.responses() == ["utter_help"]
 
 
 def test_profile_read_out_and_forgotten(chat):
