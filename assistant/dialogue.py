@@ -45,6 +45,7 @@ from assistant.profile.updates import (
     record_suggestion,
 )
 from assistant.recommender.service import descriptive_words
+from assistant.recommender.words import article
 from assistant.state import ACTIVE, CANCELLED
 from policies import (clock_time, conflicts, cues, fallback, landmarks, plans, questions, recommend_policy,
                       slot_policy, task_policy)
@@ -78,6 +79,7 @@ from policies.decisions import (
     Utter,
 )
 from policies.index import REQUESTED_SLOT, index
+from policies.words import join_words
 from nlu.types import Parse
 
 if TYPE_CHECKING:
@@ -176,7 +178,7 @@ class _TurnRun:
     def apply(self, decisions: list[Decision]) -> None:
         for decision in decisions:
             if isinstance(decision, Utter):
-                message = self.dm.nlg.utter(decision, self.state)
+                message = self.dm.nlg.utter(self.places_in_areas(decision), self.state)
                 self.say(message, decision.task_id, decision.expects, decision.conflict)
             elif isinstance(decision, SayText):
                 self.say(self.dm.nlg.say(decision), decision.task_id, decision.expects)
@@ -202,6 +204,26 @@ class _TurnRun:
                     self.closed = True
                 elif isinstance(decision, (DetectConflict, ResolveConflict)):
                     self.settled = True
+
+    def places_in_areas(self, decision: Utter) -> Utter:
+        """ "Near the museum" with museums all over town: say where they are ("There's more than one
+        museum: in the centre, the south and the west.") rather than that no part of town fits."""
+        hint = str(decision.values.get("hint") or "") if decision.response == "utter_invalid_value" else ""
+        recommender = self.dm.recommender
+        if not hint.startswith(slot_policy.UNKNOWN_PLACE) or recommender is None:
+            return decision
+        task = self.state.task(decision.task_id) if decision.task_id else None
+        spec = self.domain.slots.get(task.requested_slot or "") if task is not None else None
+        phrase = landmarks.phrase_key(str(decision.values.get("value") or ""))
+        areas = recommender.landmark_areas(phrase, spec.values) if spec is not None and phrase else ()
+        if len(areas) < 2:
+            return decision
+        if len(areas) >= len(spec.values):  # type: ignore[union-attr]
+            said = f"There's {article(phrase)} in every part of town."
+        else:
+            said = f"There's more than one {phrase}: in {join_words([f'the {a}' for a in areas])}."
+        return dataclasses.replace(decision, values={**decision.values,
+                                                     "hint": said + hint[len(slot_policy.UNKNOWN_PLACE):]})
 
     def read_hours(self, decision: SetSlot | StartTask) -> SetSlot | StartTask:
         """Bare hours this message gave ("a taxi at 7") as their slots mean them (policies/clock_time.py)."""

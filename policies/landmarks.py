@@ -62,21 +62,27 @@ class Landmarks:
     def area_of(self, phrase: str, area_words: Iterable[str] = ()) -> str | None:
         """``area_words`` (the areas' own names): a phrase that holds one ("city centre") is a way of
         saying that area, not a place; only a place's whole name ("Westbury Sports Centre") is."""
+        areas = self.areas_of(phrase, area_words)
+        return areas[0] if len(areas) == 1 else None
+
+    def areas_of(self, phrase: str, area_words: Iterable[str] = ()) -> tuple[str, ...]:
+        """Every area a place so named is in, sorted: one for a place known by that name, several
+        for "the museum" where the museums are all over town; () for no place."""
         key = phrase_key(phrase)
         if not key:
-            return None
+            return ()
         exact = self._exact.get(key)
         if exact:
-            return next(iter(exact)) if len(exact) == 1 else None
+            return tuple(sorted(exact))
         words = [w for w in _WORD.findall(key) if w not in _VAGUE]
         if set(words) & {str(a).lower() for a in area_words}:
-            return None
+            return ()
         # all the words, else the last one, the head of an English compound ("the train station")
         for wanted in (frozenset(words), frozenset(words[-1:])):
             areas = {area for named, area in self._named if wanted and wanted <= named}
             if areas:
-                return next(iter(areas)) if len(areas) == 1 else None
-        return None
+                return tuple(sorted(areas))
+        return ()
 
 
 def places_from_conversation(request: Request, state: DialogueState, domain: Domain) -> Request:

@@ -200,13 +200,17 @@ def fill(task_id: str, result: SlotCheck, domain: Domain, announce_corrections: 
     return out + invalid_asks(task_id, result, domain)
 
 
+# said of an area given as a place the catalogue does not place (the dialogue may say more: several museums)
+UNKNOWN_PLACE = "I can't tell which part of town that is."
+
+
 def invalid_asks(task_id: str, result: SlotCheck, domain: Domain) -> list[Decision]:
     idx = index(domain)
     out: list[Decision] = []
     for slot, raw, hint in result.invalid:
         spec = domain.slots.get(slot)
         if spec is not None and spec.kind == "area" and spec.values:
-            hint = f"I can't tell which part of town that is. {hint}"  # a place no one knows, or several do
+            hint = f"{UNKNOWN_PLACE} {hint}"  # a place no one knows, or several do
         out.append(SetSlot(REQUESTED_SLOT, slot, task_id))
         values = {"value": display_value(raw), "slot": idx.label(domain, slot), "hint": hint}
         out.append(Utter("utter_invalid_value", values, task_id, expects=SLOT))

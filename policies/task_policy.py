@@ -42,6 +42,7 @@ from policies.decisions import (
 from policies.context import pending_question
 from policies.clock_time import hhmm
 from policies.index import index
+from policies.words import join_words
 
 if TYPE_CHECKING:
     from assistant.domain import Domain, TaskType
@@ -361,14 +362,10 @@ def announce_queue(order: list[str], state: DialogueState, domain: Domain) -> li
     if first is None:
         focused = state.focused_task
         current = label(domain, focused) if focused is not None else "current one"
-        names = _join([label(domain, t) for t in tasks])
+        names = join_words([label(domain, t) for t in tasks])
         return [Utter("utter_queue_task", {"task": names, "current": current})]
     later = [label(domain, t) for t in tasks if t is not first]
-    return [Utter("utter_queue_tasks", {"task": label(domain, first), "later": _join(["the " + x for x in later])})]
-
-
-def _join(items: list[str], word: str = "and") -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]
+    return [Utter("utter_queue_tasks", {"task": label(domain, first), "later": join_words(["the " + x for x in later])})]
 
 
 def inform(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
@@ -452,7 +449,7 @@ def _ask_change_booking(task: Task, proposed: dict[str, Any], domain: Domain) ->
     if not checked.values:
         return slot_policy.invalid_asks(task.id, checked, domain)
     idx = index(domain)
-    fix = _join([f"the {idx.label(domain, s)} to {display_value(v)}" for s, v in checked.values.items()])
+    fix = join_words([f"the {idx.label(domain, s)} to {display_value(v)}" for s, v in checked.values.items()])
     reference = task.slots.get(domain.tasks[task.type].reference_slot)
     values = {"task": label(domain, task), "reference": reference, "fix": fix}
     change = {"kind": CHANGE_BOOKING, "task_ids": [task.id], "slots": dict(checked.values)}
@@ -529,7 +526,7 @@ def preference(step: Step, state: DialogueState, domain: Domain) -> list[Decisio
         proposed = {s: v for s, v in slot_policy.proposals(focused.type, single, domain).items()
                     if focused.slots.get(s) is None}
         out += slot_policy.fill(focused.id, slot_policy.check(focused.slots, proposed, domain, state), domain)
-    text = _join(list(dict.fromkeys(words))) if words else request.text
+    text = join_words(list(dict.fromkeys(words))) if words else request.text
     return out + [Utter("utter_preference_noted", {"preference": text})]
 
 
@@ -575,7 +572,7 @@ def cancel(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
         elif len(open_tasks) == 1:
             targets = open_tasks
         else:
-            options = _join(["the " + label(domain, t) for t in open_tasks], "or")
+            options = join_words(["the " + label(domain, t) for t in open_tasks], "or")
             return [Utter("utter_ask_which_task", {"options": options}, expects=WHICH_TASK)]
     out: list[Decision] = []
     for task in targets:

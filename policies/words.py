@@ -61,3 +61,8 @@ def day_words(value: Any) -> Any:
     except ValueError:
         day = None
     return f"{day:%A} {day.day} {day:%B}" if day is not None else value
+
+
+def join_words(items: list[str], word: str = "and") -> str:
+    """ "a, b and c" (``word``: "or" for a choice)."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {word} " + items[-1]

@@ -49,6 +49,12 @@ def test_a_place_gives_its_area_only_when_it_is_in_one(phrase, area):
     assert PLACES.area_of(phrase, AREAS) == area
 
 
+def test_every_area_a_kind_of_place_is_in():
+    assert PLACES.areas_of("the abbey", AREAS) == ("centre", "north")
+    assert PLACES.areas_of("Saint Aldric's Church", AREAS) == ("centre",)
+    assert PLACES.areas_of("the moon", AREAS) == ()
+
+
 def test_a_phrase_with_an_area_in_it_is_that_area_said_otherwise_unless_it_is_a_places_name():
     assert PLACES.area_of("city centre", AREAS) is None  # not the Sports Centre in the west
     assert PLACES.area_of("the sports centre", AREAS) is None

@@ -83,6 +83,7 @@ PARSES = ScriptedParser(
     said("at 5pm", "inform", taxi_leaveat=("17:00", "5pm")),
     said("I need a hotel near the station", "find_hotel", hotel_area=("the station", "the station")),
     said("a restaurant near the zoo", "find_restaurant", restaurant_area=("the zoo", "the zoo")),
+    said("a hotel near the college", "find_hotel", hotel_area=("the college", "the college")),
     said("how do I get there?", "book_taxi"),
     several("a table for 2 at 8pm tomorrow and a taxi there",
             said("a table for 2 at 8pm tomorrow", "book_restaurant", restaurant_bookpeople=2,
@@ -661,3 +662,8 @@ def test_a_place_named_for_an_area_is_the_area_it_is_in(domain, runner, recommen
     reply = talk("a restaurant near the zoo")  # no such place: asked again, as any unknown area
     assert "the zoo" in reply and "I can't tell which part of town that is. Please choose" in reply
     assert talk.task("restaurant").slots.get("restaurant-area") is None
+    # a kind of place found in several parts of town: where they are is said
+    talk = Talk(talk.assistant, "lou-2")
+    reply = talk("a hotel near the college")
+    assert "There's more than one college: in the " in reply and "Please choose one of" in reply
+    assert talk.task("hotel").slots.get("hotel-area") is None

@@ -177,12 +177,19 @@ class Recommender:
     def landmark_area(self, phrase: str, area_words: Iterable[str] = ()) -> str | None:
         """The area of a place the user names instead of an area ("near the station"), or None
         (``area_words``: see ``Landmarks.area_of``)."""
+        return self.landmarks().area_of(phrase, area_words)
+
+    def landmark_areas(self, phrase: str, area_words: Iterable[str] = ()) -> tuple[str, ...]:
+        """All the areas places so named are in ("the museum": every museum's), sorted."""
+        return self.landmarks().areas_of(phrase, area_words)
+
+    def landmarks(self) -> Landmarks:
         if self._landmarks is None:
             self._landmarks = Landmarks(
                 Place(item.name, str(item.attributes.get("area") or ""), str(item.attributes.get("street") or ""),
                       str(item.attributes.get("near") or ""))
                 for item in self.catalogue if isinstance(item.attributes.get("area"), str))
-        return self._landmarks.area_of(phrase, area_words)
+        return self._landmarks
 
     def diet_clash(self, kind: str, name: Any, diet: str) -> bool:
         """Whether the place of ``kind`` called ``name`` cannot serve someone on ``diet`` (a vegetarian
