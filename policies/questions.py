@@ -49,7 +49,9 @@ _ASKED: tuple[tuple[str, str, bool], ...] = (
     ("stars", r"\bhow many stars\b|\bstar rating\b|\bstars? (?:is it|does it|are they)\b", True),
     ("price", r"\bprice(?: range)?\b|\bhow (?:expensive|pricey|much)\b|\bcost\b|\bfare\b"
               r"|\bis (?:it|that|this) (?:expensive|cheap|pricey)\b", True),
-    ("area", r"\bwhat (?:area|part of (?:town|the city))\b|\bwhich (?:area|part)\b|\barea is (?:it|that)\b", True),
+    ("area", r"\bwhat (?:area|part of (?:town|the city))\b|\bwhich (?:area|part)\b|\barea is (?:it|that)\b"
+             r"|\b(?:is|are) (?:it|that|this|they|the [\w' ]+?) (?:in|near) the (?:city )?(?:centre|center|north|south"
+             r"|east|west)\b", True),
     ("food", r"\bwhat (?:kind|type|sort) of food\b|\bwhat food\b|\bcuisine\b|\bwhat do they (?:serve|cook)\b", True),
     ("type", r"\bwhat (?:kind|type|sort) of (?:place|attraction|hotel|accommodation)\b", True),
 )

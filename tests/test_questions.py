@@ -37,7 +37,10 @@ def request(text, intent="inform", **entities):
     ("what kind of food do they serve?", ("food",)),
     ("how much is it to get in?", ("entrance_fee",)),
     ("tell me more about it", ("about",)),
+    ("Is the Kingsmere Hotel in the north?", ("area",)),
+    ("is that near the city centre?", ("area",)),
     # search filters, not questions about one place
+    ("Is there a hotel in the north?", ()),
     ("I need a hotel with free wifi", ()),
     ("I need free parking", ()),
     ("is there a hotel with free parking in the north?", ()),
