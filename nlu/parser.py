@@ -44,6 +44,22 @@ def _misread_part(model: ParsedEntity, rule: ParsedEntity) -> bool:
             and value_kind(rule.entity) is None and not readable(model.entity, model.text))
 
 
+# slots whose value is a place a known name may fill ("from [the museum] of the [river wend]")
+_PLACE_PARTS = frozenset({"name", "departure", "destination"})
+
+
+def _pieces_of_name(models: list[ParsedEntity], rule: ParsedEntity) -> bool:
+    """Model entities of one place slot that are only pieces of a longer name the lookup tables
+    know ("[museum] of the [river wend]" as two departures): the name is the one value meant."""
+    if not models or _slot_part(rule.entity) != "name" or value_kind(rule.entity) is not None:
+        return False
+    first = models[0]
+    return (all(m.extractor == MODEL_EXTRACTOR and m.entity == first.entity and rule.start <= m.start
+                and m.end <= rule.end for m in models)
+            and _slot_part(first.entity) in _PLACE_PARTS and value_kind(first.entity) is None
+            and sum(m.end - m.start for m in models) < rule.end - rule.start)
+
+
 def _lends_value(rule: ParsedEntity, owner: ParsedEntity) -> bool:
     """Whether a rule entity inside a model entity gives the model entity its value: only a value of
     the same kind (a CARDINAL 18 in "18:45" is no departure time), and for text slots only one for
@@ -154,6 +170,12 @@ class Parser:
             )
         for r in sorted(rule_entities, key=lambda e: (e.start, -(e.end - e.start))):
             overlapping = [m for m in merged if m.start < r.end and r.start < m.end]
+            if _pieces_of_name(overlapping, r):
+                piece = overlapping[0]
+                merged = [m for m in merged if m not in overlapping]
+                merged.append(ParsedEntity(piece.entity, r.value, r.start, r.end,
+                                           min(m.confidence for m in overlapping), MODEL_EXTRACTOR, text[r.start:r.end]))
+                continue
             if overlapping and all(_misread_part(m, r) for m in overlapping):
                 # "Forno [Rosso](bookday)": the model's words are part of a known name and are no day
                 merged = [m for m in merged if m not in overlapping]

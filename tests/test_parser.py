@@ -181,6 +181,28 @@ def test_a_known_name_wins_over_part_of_it_misread_as_a_day_or_time(tiny_parser)
         [("restaurant-bookday", "friday")]
 
 
+def test_pieces_of_a_known_name_tagged_as_a_place_are_the_whole_name(tiny_parser):
+    from nlu.types import ParsedEntity
+
+    text = "a taxi from the museum of the river wend"
+    name = "Museum of the River Wend"
+    at = text.index("museum")
+
+    def model(words):
+        start = text.index(words)
+        return ParsedEntity("taxi-departure", None, start, start + len(words), 0.8, "joint_model")
+
+    rule = ParsedEntity("attraction-name", name, at, len(text), 1.0, "lookup", text[at:])
+    [entity] = tiny_parser._merge(text, [model("museum"), model("river wend")], [rule])
+    assert (entity.entity, entity.value, entity.start, entity.end, entity.extractor) == \
+        ("taxi-departure", name, at, len(text), "joint_model")
+    # a whole name, or a piece of another kind of slot, stays the model's
+    whole = ParsedEntity("taxi-departure", None, at, len(text), 0.8, "joint_model")
+    assert [(e.start, e.end) for e in tiny_parser._merge(text, [whole], [rule])] == [(at, len(text))]
+    food = ParsedEntity("restaurant-food", None, at, at + 6, 0.8, "joint_model")
+    assert [e.entity for e in tiny_parser._merge(text, [food], [rule])] == ["restaurant-food"]
+
+
 def test_a_name_the_lookup_tables_know_takes_their_service(tiny_parser):
     from nlu.types import ParsedEntity
 
