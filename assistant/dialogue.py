@@ -37,6 +37,7 @@ from assistant.nlg import BotMessage, NaturalLanguageGenerator, inline_sentence
 from assistant.profile.describe import describe_profile
 from assistant.profile.model import slot_attribute
 from assistant.profile.updates import (
+    apply_cancellation,
     apply_entities,
     apply_feedback,
     apply_outcome,
@@ -961,8 +962,9 @@ class _TurnRun:
         if not decision.skipped and item.get("id"):
             user.update(apply_feedback(user.profile, item, decision.accepted, decision.reason, self.dm.clock()))
 
-    def booked(self, task: Task) -> None:
-        """A booking went through: the strongest sign of taste, and the hotel's area becomes shared."""
+    def booked(self, task: Task, cancelled: bool = False) -> None:
+        """A booking went through: the strongest sign of taste, and the hotel's area becomes shared;
+        ``cancelled``: it was cancelled, and the profile no longer counts it as booked."""
         user, recommender = self.user, self.dm.recommender
         task_type = self.domain.tasks.get(task.type)
         if user is None or recommender is None or task_type is None or not task_type.recommend or task.goal != "book":
@@ -970,7 +972,8 @@ class _TurnRun:
         name_slot = index(self.domain).name_slot.get(task.type)
         item = recommender.find(task_type.recommend, task.slots.get(name_slot)) if name_slot else None
         if item is not None:
-            user.update(apply_outcome(user.profile, item, True, self.dm.clock()))
+            user.update(apply_cancellation(user.profile, item, self.dm.clock()) if cancelled
+                        else apply_outcome(user.profile, item, True, self.dm.clock()))
 
     # ------------------------------------------------------------ actions
     def run_action(self, decision: RunAction) -> None:
@@ -1026,6 +1029,7 @@ class _TurnRun:
             if not result.responses:
                 self.apply([Utter("utter_cancel_task", {"task": task_policy.label(domain, task)}, task.id)])
             self.apply([CancelTask(task.id, "user")])
+            self.booked(task, cancelled=True)
             return
         done = domain.tasks[task.type].responses.get("done") if task.type in domain.tasks else None
         if not result.responses and done:

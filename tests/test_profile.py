@@ -28,6 +28,7 @@ from assistant.profile import updates  # noqa: E402
 from assistant.profile.updates import (  # noqa: E402
     apply_entities,
     apply_feedback,
+    apply_cancellation,
     apply_outcome,
     apply_statement,
     drop_constraint,
@@ -451,6 +452,23 @@ def test_a_booking_is_the_strongest_evidence_and_a_failed_one_only_history():
     assert changes[0] == "You booked Curry Garden."
     q, _ = apply_outcome(empty(), CURRY, False, T0)
     assert q.preferences == () and q.item_ids("booking_failed") == {"r-curry"}
+
+
+def test_a_cancelled_booking_is_no_longer_said_to_be_booked_but_the_taste_stays():
+    booked, _ = apply_outcome(empty(), LODGE, True, T0)
+    cancelled, changes = apply_cancellation(booked, LODGE, T0 + 60)
+    assert changes == [f"You cancelled {LODGE['name']}."]
+    assert booked.standing_bookings() == {LODGE["id"]} and cancelled.standing_bookings() == frozenset()
+    described = describe_profile(cancelled, now=T0 + 120)
+    assert not any(line.startswith("You booked") for line in described)
+    # the hotel's area is where the user looks, no longer where they stay
+    assert "You're looking for a hotel in the north, so I suggest places there." in described
+    assert cancelled.preferences == booked.preferences  # plans changed; the taste it showed did not
+    rebooked, _ = apply_outcome(cancelled, LODGE, True, T0 + 180)
+    assert rebooked.standing_bookings() == {LODGE["id"]}
+    assert any(line.startswith("You booked") for line in describe_profile(rebooked, now=T0 + 200))
+    # the new event survives the store's round trip
+    assert UserProfile.from_json(json.loads(json.dumps(cancelled.to_json()))) == cancelled
 
 
 def test_booking_the_place_just_accepted_is_one_choice_not_two():

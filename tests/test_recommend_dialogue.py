@@ -74,6 +74,7 @@ PARSES = ScriptedParser(
     said("I'm vegetarian and I hate loud places", "inform_preference", diet="vegetarian", feature="loud"),
     said("I love Indian food", "inform_preference", restaurant_food=("indian", "Indian")),
     said("what do you know about me", "ask_profile"),
+    said("cancel the hotel", "cancel_task"),
     said("forget me", "forget_me"),
     said("book the Lockside Guesthouse for 3 people from friday for 2 nights", "book_hotel",
          hotel_name="Lockside Guesthouse", hotel_bookpeople=3, hotel_bookday="friday", hotel_bookstay=2),
@@ -364,6 +365,18 @@ def test_the_hotel_steers_suggestions_and_the_party_size_carries_over(domain, ru
     assert item["attributes"]["area"] == "north" and "near your hotel" in reply
     assert talk.task("restaurant").slots["restaurant-bookpeople"] == 3  # carried over from the hotel
     assert "restaurant-area" not in {k for k, v in talk.task("restaurant").slots.items() if v is not None}
+
+
+def test_a_cancelled_booking_is_no_longer_in_what_the_assistant_knows(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "kit", "kit")
+    talk("book the Lockside Guesthouse for 3 people from friday for 2 nights")
+    talk("yes please")
+    known = talk("what do you know about me")
+    assert "You booked Lockside Guesthouse." in known and "You're staying in the north" in known
+    assert "cancel" in talk("cancel the hotel").lower()
+    assert "is cancelled" in talk("yes please")
+    known = talk("what do you know about me")
+    assert "You booked" not in known and "You're looking for a hotel in the north" in known
 
 
 def test_the_same_area_and_price_range_as_the_hotel_are_those_of_the_place_booked(domain, runner, recommender, db):

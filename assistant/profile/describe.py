@@ -116,7 +116,9 @@ def describe_profile(profile: UserProfile, now: float | None = None, *, half_lif
     area = profile.fact("area")
     if area is not None and area.source == "hotel":
         # a hotel searched for in an area is no stay yet: only a booked one is
-        booked = any(h.kind == "hotel" and h.event == "booked" and h.at >= area.at - 1.0 for h in profile.history)
+        standing = profile.standing_bookings()
+        booked = any(h.kind == "hotel" and h.event == "booked" and h.at >= area.at - 1.0 and h.item_id in standing
+                     for h in profile.history)
         if recent("area"):
             lines.append(f"You're staying in the {area.value}, so I suggest places there." if booked
                          else f"You're looking for a hotel in the {area.value}, so I suggest places there.")
@@ -147,14 +149,18 @@ def describe_profile(profile: UserProfile, now: float | None = None, *, half_lif
     if hinted_dislikes:
         lines.append(f"You seem not to like {_join(hinted_dislikes)}.")
 
-    def names(event: str) -> list[str]:
+    def names_and_ids(event: str) -> list[tuple[str, str]]:
         seen: dict[str, str] = {}
         for entry in reversed(profile.history):  # newest first
             if entry.event == event and entry.item_id not in seen:
                 seen[entry.item_id] = entry.name or entry.item_id
-        return list(seen.values())[:max_items]
+        return [(name, item_id) for item_id, name in seen.items()][:max_items]
 
-    booked = names("booked")
+    def names(event: str) -> list[str]:
+        return [name for name, _ in names_and_ids(event)]
+
+    standing = profile.standing_bookings()
+    booked = [n for n, item_id in names_and_ids("booked") if item_id in standing]
     if booked:
         lines.append(f"You booked {_join(booked)}.")
     accepted = [n for n in names("accepted") if n not in booked]

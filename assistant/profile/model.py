@@ -56,7 +56,7 @@ SCHEMA_VERSION = 2
 
 #: Price ranges from cheapest to dearest (the MultiWOZ values); the budget ceiling is one of them.
 PRICE_LEVELS = ("cheap", "moderate", "expensive")
-HISTORY_EVENTS = ("suggested", "accepted", "rejected", "booked", "booking_failed")
+HISTORY_EVENTS = ("suggested", "accepted", "rejected", "booked", "booking_failed", "cancelled")
 #: Facts one task shares with the others.
 FACT_NAMES = ("area", "party_size", "day")
 #: How long (seconds) a fact stays a default for other tasks: a stay, a travelling group, one day's plans.
@@ -177,6 +177,14 @@ class UserProfile:
 
     def item_ids(self, event: str) -> frozenset[str]:
         return frozenset(entry.item_id for entry in self.history if entry.event == event)
+
+    def standing_bookings(self) -> frozenset[str]:
+        """Places booked and not cancelled since."""
+        latest: dict[str, str] = {}
+        for entry in self.history:  # oldest first
+            if entry.event in ("booked", "cancelled"):
+                latest[entry.item_id] = entry.event
+        return frozenset(item_id for item_id, event in latest.items() if event == "booked")
 
     @property
     def rejected_ids(self) -> frozenset[str]:

@@ -66,6 +66,7 @@ __all__ = [
     "apply_statement",
     "apply_feedback",
     "apply_outcome",
+    "apply_cancellation",
     "record_suggestion",
     "drop_constraint",
     "with_fact",
@@ -604,6 +605,16 @@ def apply_outcome(profile: UserProfile, item: Any, booked: bool, now: float, *,
         else:
             draft.move(attribute, value, amount(BOOK_NUDGE / 2, ACCEPT_NUDGE / 2) if attribute == "feature"
                        else amount(BOOK_NUDGE, ACCEPT_NUDGE))
+    return draft.done()
+
+
+def apply_cancellation(profile: UserProfile, item: Any, now: float) -> Updated:
+    """A booking was cancelled: history only (plans change; the taste it showed stays), and the
+    profile no longer says it is booked, nor that the user stays where a cancelled hotel is."""
+    ref = ItemRef.of(item)
+    draft = _Draft(profile, now, None)
+    draft.record(ref, "cancelled")
+    draft.changes.append(f"You cancelled {ref.name or ref.id}.")
     return draft.done()
 
 
