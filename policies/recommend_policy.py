@@ -90,8 +90,10 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
                 Recommend(task.id, kind, again.fallback, lead="utter_suggest_another")]
     if reply == "reject":
         reason = None if _BARE_NO.match(request.text or "") else request.text
+        # a bare "no thanks" gives nothing to remember but the place itself: no "I'll remember that"
+        lead = "utter_suggestion_rejected" if reason else "utter_suggestion_declined"
         return [Feedback(task.id, item, accepted=False, reason=reason),
-                Recommend(task.id, kind, again.fallback, lead="utter_suggestion_rejected")]
+                Recommend(task.id, kind, again.fallback, lead=lead)]
     return None
 
 

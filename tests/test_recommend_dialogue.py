@@ -580,7 +580,8 @@ def test_feedback_is_about_the_place_chosen_not_the_area_asked_for(domain, runne
     assert first["asked"] == {"area": "centre"}
     asked_for = talk.assistant.profile("eve").score("area", "centre", talk.assistant.profile("eve").updated_at)
     assert asked_for > 0  # asking for it says a little
-    talk("no thanks")
+    reply = talk("no thanks")
+    assert reply.startswith(("OK, not that one. | ", "No problem. | "))  # nothing to remember but the place
     profile = talk.assistant.profile("eve")
     assert profile.score("area", "centre", profile.updated_at) == pytest.approx(asked_for, abs=1e-6)
     assert profile.score("food", first["attributes"]["food"], profile.updated_at) < 0
