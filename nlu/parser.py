@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from nlu.artifacts import ModelBundle, load_model
+from nlu.fuzzy import allowed_typos, typo_distance
 from nlu.normalize import normalize, readable, table_time, value_kind
 from nlu.segment import Clause, continues_list, group_clauses, split_clauses
 from nlu.tokenizer import tokenize
@@ -152,13 +153,29 @@ class Parser:
         except Exception:  # spaCy must never cost the user a parse
             return [[] for _ in texts]
 
-    def _canonical(self, surface: str) -> str:
+    def _canonical(self, surface: str, typos: bool = False) -> str:
+        """The synonyms' value for the words; ``typos``: also for a plain misspelling of one ("free
+        parkng", "expnsive"), when all the nearest synonyms agree on the value."""
         key = surface.lower()
         if key in self.synonyms:
             return self.synonyms[key]
         # people say "the town centre" where the synonym is "town centre"
         bare = _ARTICLE.sub("", key)
-        return self.synonyms.get(bare, surface)
+        if bare in self.synonyms or not typos:
+            return self.synonyms.get(bare, surface)
+        return self._misspelt(bare) or surface
+
+    def _misspelt(self, key: str) -> str | None:
+        limit = allowed_typos(key)
+        if limit == 0:
+            return None
+        nearest: dict[int, set[str]] = {}
+        for known, value in self.synonyms.items():
+            distance = typo_distance(key, known, limit)
+            if distance <= limit:
+                nearest.setdefault(distance, set()).add(value)
+        values = nearest[min(nearest)] if nearest else set()
+        return next(iter(values)) if len(values) == 1 else None
 
     def _merge(self, text: str, model_entities, rule_entities: list[ParsedEntity]) -> list[ParsedEntity]:
         merged: list[ParsedEntity] = []
@@ -203,7 +220,8 @@ class Parser:
                 value = table_time(value, surface)
             if value != surface:
                 return value
-        return self._canonical(surface)
+        # names are the lookup tables' to read; other words may be a typo of a synonym ("free parkng")
+        return self._canonical(surface, typos=kind is None and _slot_part(entity) != "name")
 
     def _segments(self, text: str, clauses, rule_entities: list[ParsedEntity]) -> list[Segment]:
         if len(clauses) < 2:

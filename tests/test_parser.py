@@ -181,6 +181,15 @@ def test_a_known_name_wins_over_part_of_it_misread_as_a_day_or_time(tiny_parser)
         [("restaurant-bookday", "friday")]
 
 
+def test_a_misspelt_synonym_has_its_value_but_a_name_is_left_as_written(tiny_parser):
+    # tiny_nlu.yml: "center" and "town centre" are "centre"
+    assert tiny_parser._value("area", "the town centr") == "centre"
+    assert tiny_parser._value("area", "cetner") == "centre"  # two letters swapped: one typo
+    assert tiny_parser._value("area", "the zoo") == "the zoo"  # nothing near: as written
+    assert tiny_parser._value("area", "cen") == "cen"  # too short to tell a typo from another word
+    assert tiny_parser._value("restaurant-name", "town centr") == "town centr"
+
+
 def test_pieces_of_a_known_name_tagged_as_a_place_are_the_whole_name(tiny_parser):
     from nlu.types import ParsedEntity
 
