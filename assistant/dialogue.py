@@ -531,7 +531,8 @@ class _TurnRun:
         task = self.state.task(about.task_id) if about.task_id else None
         text = questions.answer_text(about, wanted, item.attributes if item is not None else None,
                                      item.description if item is not None else "",
-                                     task_policy.label(self.domain, task) if task is not None else None)
+                                     task_policy.label(self.domain, task) if task is not None else None,
+                                     question=request.text)
         self.apply(questions.decisions(text, about, ctx.pending, self.state, self.domain))
         return True
 
@@ -553,7 +554,7 @@ class _TurnRun:
         item = recommender.find(about.kind, about.name)
         if item is None:
             return []
-        text = questions.answer_text(about, wanted, item.attributes, item.description)
+        text = questions.answer_text(about, wanted, item.attributes, item.description, question=whole.text)
         return [Utter("utter_place_info", {"info": text})] if text else []
 
     @staticmethod

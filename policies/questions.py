@@ -229,14 +229,48 @@ def _latest(state: DialogueState, wanted) -> Task | None:
     return max(candidates, key=lambda t: (t.updated_turn, state.tasks.index(t))) if candidates else None
 
 
+# a question answered yes or no ("is it in the north?", "does it have parking?", "is it cheap?")
+_YES_NO_QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|and|also|so|oh)\W+)*(?:is|are|does|do|has|have)\b", re.I)
+_AREA_WORDS = {"centre": "centre", "center": "centre", "north": "north", "south": "south", "east": "east",
+               "west": "west"}
+_PRICE_WORDS = {"cheap": "cheap", "inexpensive": "cheap", "expensive": "expensive", "pricey": "expensive",
+                "moderate": "moderate", "moderately priced": "moderate", "mid-priced": "moderate"}
+
+
+def yes_or_no(text: str, wanted: tuple[str, ...], attributes: Mapping[str, Any] | None) -> str | None:
+    """ "Yes" or "No" for a question asked as one ("is it in the north?" of a place in the centre:
+    "No"), from the catalogue's attributes; None when the question is no yes/no one, asks about
+    more than one thing, or the catalogue does not say."""
+    attrs = dict(attributes or {})
+    if len(wanted) != 1 or not _YES_NO_QUESTION.search(text or ""):
+        return None
+    attribute, words = wanted[0], (text or "").lower()
+    if attribute in ("internet", "parking") and isinstance(attrs.get(attribute), bool):
+        return "Yes" if attrs[attribute] else "No"
+    said: str | None = None
+    actual = None
+    if attribute == "area":
+        said = next((v for w, v in _AREA_WORDS.items() if re.search(rf"\b{w}\b", words)), None)
+        actual = attrs.get("area")
+    elif attribute == "price":
+        said = next((v for w, v in _PRICE_WORDS.items() if re.search(rf"\b{w}\b", words)), None)
+        actual = attrs.get("pricerange")
+    elif attribute == "entrance_fee" and re.search(r"\bfree\b", words):
+        said, actual = "free", attrs.get("entrance_fee")
+    if said is None or not actual or str(actual).strip() in ("", "?"):
+        return None
+    return "Yes" if str(actual).lower() == said else "No"
+
+
 # what the catalogue does not hold: said plainly rather than guessed
 _NOT_KEPT = {"phone": "phone number", "postcode": "postcode", "openhours": "opening hours"}
 
 
 def answer_text(about: Subject, wanted: tuple[str, ...], attributes: Mapping[str, Any] | None,
-                description: str = "", label: str | None = None) -> str:
+                description: str = "", label: str | None = None, question: str = "") -> str:
     """The answer, one sentence per attribute asked. ``attributes``: the catalogue's for the place
-    (None when it has no such place); ``label``: what the task is called ("the hotel booking")."""
+    (None when it has no such place); ``label``: what the task is called ("the hotel booking");
+    ``question``: the words asked, for a yes or no first ("No, Kingsmere Hotel is in the centre.")."""
     name = place_name(about.name) if about.name else None
     called = name or f"the {label or about.kind}"
     attrs = dict(attributes or {})
@@ -248,7 +282,11 @@ def answer_text(about: Subject, wanted: tuple[str, ...], attributes: Mapping[str
             sentence = "It" + sentence[len(called):]
         if sentence and sentence not in said:
             said.append(sentence)
-    return " ".join(said)
+    answer = " ".join(said)
+    reply = yes_or_no(question, wanted, attributes)
+    if reply and answer:
+        answer = f"{reply}, {answer[0].lower() + answer[1:] if answer.startswith('The ') else answer}"
+    return answer
 
 
 def _sentence(attribute: str, about: Subject, called: str, attrs: dict[str, Any], slots: dict[str, Any],

@@ -11,7 +11,7 @@ from assistant.state import DialogueState, Task
 from nlu.types import ParsedEntity
 from policies.context import Pending, Request
 from policies.decisions import SUGGESTION
-from policies.questions import Subject, answer_text, asked, asks_besides, only_asks, subject
+from policies.questions import Subject, answer_text, asked, asks_besides, only_asks, subject, yes_or_no
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -131,6 +131,25 @@ def test_answers_say_what_the_catalogue_and_the_booking_hold():
         "Parkside Pools is a swimming pool."  # the type as the suggestions say it
     assert answer_text(Subject("restaurant", None), ("reference",), None, label="restaurant booking") == \
         "The restaurant booking isn't booked yet, so there's no reference."
+
+
+def test_a_yes_or_no_question_is_answered_yes_or_no_first():
+    attributes = {"area": "centre", "pricerange": "moderate", "internet": True, "parking": False}
+    hotel = Subject("hotel", "The Orchard Guesthouse")
+    assert answer_text(hotel, ("area",), attributes, question="Is it in the north?") == \
+        "No, the Orchard Guesthouse is in the centre."
+    assert answer_text(hotel, ("internet",), attributes, question="does it have free wifi?") == \
+        "Yes, the Orchard Guesthouse has free wifi."
+    assert yes_or_no("and is it expensive?", ("price",), attributes) == "No"
+    assert yes_or_no("is it moderately priced?", ("price",), attributes) == "Yes"
+    assert yes_or_no("does it have parking?", ("parking",), attributes) == "No"
+    assert yes_or_no("is it free?", ("entrance_fee",), {"entrance_fee": "free"}) == "Yes"
+    # not a yes/no question, several things asked, or the catalogue silent: the facts alone
+    assert yes_or_no("what area is it in?", ("area",), attributes) is None
+    assert yes_or_no("does it have wifi and parking?", ("internet", "parking"), attributes) is None
+    assert yes_or_no("is it in the north?", ("area",), {}) is None
+    assert answer_text(hotel, ("address",), {"street": "15 Orchard Way"}, question="is it near here?") == \
+        "The Orchard Guesthouse is at 15 Orchard Way."
 
 
 def test_a_booked_train_answers_its_times_fare_and_journey():
