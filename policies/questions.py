@@ -53,6 +53,11 @@ _ASKED: tuple[tuple[str, str, bool], ...] = (
              r"|\b(?:is|are) (?:it|that|this|they|the [\w' ]+?) (?:in|near) the (?:city )?(?:centre|center|north|south"
              r"|east|west)\b", True),
     ("food", r"\bwhat (?:kind|type|sort) of food\b|\bwhat food\b|\bcuisine\b|\bwhat do they (?:serve|cook)\b", True),
+    # diets: "do they serve vegetarian food?" (a search when it looks for places: "any vegan places?")
+    ("vegetarian", r"\bvegetarians?\b|\bveggie\b", True),
+    ("vegan", r"\bvegans?\b", True),
+    ("halal", r"\bhalal\b", True),
+    ("gluten_free", r"\bgluten[- ]?free\b|\bco?eliacs?\b", True),
     ("type", r"\bwhat (?:kind|type|sort) of (?:place|attraction|hotel|accommodation)\b", True),
 )
 _PATTERNS = tuple((name, re.compile(pattern, re.I), filter_too) for name, pattern, filter_too in _ASKED)
@@ -93,7 +98,11 @@ _CLAUSE = re.compile(r"[^.!?;]+")
 # the slots a question may name without asking for anything else ("does it have free wifi?" tags
 # hotel-internet): a name, or the attribute asked
 _ASKED_SLOTS = {"internet": "internet", "parking": "parking", "stars": "stars", "price": "pricerange",
-                "area": "area", "food": "food", "type": "type"}
+                "area": "area", "food": "food", "type": "type", "vegetarian": "diet", "vegan": "diet",
+                "halal": "diet", "gluten_free": "diet"}
+# a diet asked about -> (the catalogue's attribute, how it is said)
+_DIETS = {"vegetarian": ("vegetarian_options", "vegetarian options"), "vegan": ("vegan_options", "vegan options"),
+          "halal": ("halal", "halal food"), "gluten_free": ("gluten_free_options", "gluten-free options")}
 
 
 def only_asks(request: Request, wanted: tuple[str, ...], domain: Domain) -> bool:
@@ -130,7 +139,7 @@ def _chosen(text: str, entity: Any) -> bool:
 # what the catalogue says of a place: the same before and after it is booked, so a question about it
 # may ride along with a yes or a booking ("sounds good, what's the address?")
 _PLACE_FACTS = frozenset({"address", "phone", "postcode", "openhours", "entrance_fee", "about", "internet",
-                          "parking", "stars", "price", "area", "food", "type"})
+                          "parking", "stars", "price", "area", "food", "type", *_DIETS})
 
 
 def asks_besides(request: Request, wanted: tuple[str, ...], domain: Domain) -> bool:
@@ -247,6 +256,8 @@ def yes_or_no(text: str, wanted: tuple[str, ...], attributes: Mapping[str, Any] 
     attribute, words = wanted[0], (text or "").lower()
     if attribute in ("internet", "parking") and isinstance(attrs.get(attribute), bool):
         return "Yes" if attrs[attribute] else "No"
+    if attribute in _DIETS and isinstance(attrs.get(_DIETS[attribute][0]), bool):
+        return "Yes" if attrs[_DIETS[attribute][0]] else "No"
     said: str | None = None
     actual = None
     if attribute == "area":
@@ -319,6 +330,12 @@ def _sentence(attribute: str, about: Subject, called: str, attrs: dict[str, Any]
         if fee is None or str(fee).strip() in ("", "?"):
             return f"I don't know what entry to {called} costs."
         return f"Entry to {called} is free." if str(fee).lower() == "free" else f"Entry to {called} costs {fee}."
+    if attribute in _DIETS:
+        field, what = _DIETS[attribute]
+        has = attrs.get(field)
+        if not isinstance(has, bool):
+            return f"I don't know whether {called} has {what}."
+        return f"{called} has {what}." if has else f"{called} has no {what}."
     if attribute in ("internet", "parking"):
         what = "wifi" if attribute == "internet" else "parking"
         has = attrs.get(attribute)

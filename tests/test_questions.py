@@ -38,6 +38,10 @@ def request(text, intent="inform", **entities):
     ("how much is it to get in?", ("entrance_fee",)),
     ("tell me more about it", ("about",)),
     ("Is the Kingsmere Hotel in the north?", ("area",)),
+    ("do they serve vegetarian food?", ("vegetarian",)),
+    ("are there any vegan or gluten-free options?", ("vegan", "gluten_free")),
+    ("any vegan places?", ()),
+    ("I'm vegetarian", ()),
     ("is that near the city centre?", ("area",)),
     # search filters, not questions about one place
     ("Is there a hotel in the north?", ()),
@@ -150,6 +154,19 @@ def test_a_yes_or_no_question_is_answered_yes_or_no_first():
     assert yes_or_no("is it in the north?", ("area",), {}) is None
     assert answer_text(hotel, ("address",), {"street": "15 Orchard Way"}, question="is it near here?") == \
         "The Orchard Guesthouse is at 15 Orchard Way."
+
+
+def test_diets_are_answered_from_the_catalogue(domain):
+    place = Subject("restaurant", "Forno Rosso")
+    attributes = {"vegetarian_options": True, "vegan_options": False}
+    assert answer_text(place, ("vegetarian",), attributes, question="do they serve vegetarian food?") == \
+        "Yes, Forno Rosso has vegetarian options."
+    assert answer_text(place, ("vegan",), attributes, question="is there anything vegan?") == \
+        "No, Forno Rosso has no vegan options."
+    assert answer_text(place, ("halal",), attributes) == "I don't know whether Forno Rosso has halal food."
+    # the diet the NLU tags in the question is what is asked, not a new filter
+    asking = request("do they serve vegetarian food?", "find_restaurant", diet="vegetarian")
+    assert only_asks(asking, ("vegetarian",), domain)
 
 
 def test_a_booked_train_answers_its_times_fare_and_journey():
