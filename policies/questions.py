@@ -251,8 +251,8 @@ def yes_or_no(text: str, wanted: tuple[str, ...], attributes: Mapping[str, Any] 
     "No"), from the catalogue's attributes; None when the question is no yes/no one, asks about
     more than one thing, or the catalogue does not say."""
     attrs = dict(attributes or {})
-    if len(wanted) != 1 or not _YES_NO_QUESTION.search(text or ""):
-        return None
+    if len(wanted) != 1 or not _YES_NO_QUESTION.search(text or "") or re.search(r"\bor\b", text or "", re.I):
+        return None  # "is it cheap or expensive?" is no yes/no question
     attribute, words = wanted[0], (text or "").lower()
     if attribute in ("internet", "parking") and isinstance(attrs.get(attribute), bool):
         return "Yes" if attrs[attribute] else "No"
@@ -296,7 +296,8 @@ def answer_text(about: Subject, wanted: tuple[str, ...], attributes: Mapping[str
     answer = " ".join(said)
     reply = yes_or_no(question, wanted, attributes)
     if reply and answer:
-        answer = f"{reply}, {answer[0].lower() + answer[1:] if answer.startswith('The ') else answer}"
+        named = answer.startswith(called) and not called.startswith("The ")  # "Yes, Kingsmere Hotel ..."
+        answer = f"{reply}, {answer if named else answer[0].lower() + answer[1:]}"  # "No, the Orchard ..."
     return answer
 
 

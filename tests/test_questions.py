@@ -148,6 +148,9 @@ def test_a_yes_or_no_question_is_answered_yes_or_no_first():
     assert yes_or_no("is it moderately priced?", ("price",), attributes) == "Yes"
     assert yes_or_no("does it have parking?", ("parking",), attributes) == "No"
     assert yes_or_no("is it free?", ("entrance_fee",), {"entrance_fee": "free"}) == "Yes"
+    assert answer_text(Subject("attraction", "Ashcombe Museum"), ("entrance_fee",), {"entrance_fee": "free"},
+                       question="is it free to get in?") == "Yes, entry to Ashcombe Museum is free."
+    assert yes_or_no("is it cheap or expensive?", ("price",), attributes) is None
     # not a yes/no question, several things asked, or the catalogue silent: the facts alone
     assert yes_or_no("what area is it in?", ("area",), attributes) is None
     assert yes_or_no("does it have wifi and parking?", ("internet", "parking"), attributes) is None
