@@ -190,8 +190,9 @@ class Parser:
             if _pieces_of_name(overlapping, r):
                 piece = overlapping[0]
                 merged = [m for m in merged if m not in overlapping]
-                merged.append(ParsedEntity(piece.entity, r.value, r.start, r.end,
-                                           min(m.confidence for m in overlapping), MODEL_EXTRACTOR, text[r.start:r.end]))
+                confidence = min(m.confidence for m in overlapping)
+                merged.append(ParsedEntity(piece.entity, r.value, r.start, r.end, confidence, MODEL_EXTRACTOR,
+                                           text[r.start:r.end]))
                 continue
             if overlapping and all(_misread_part(m, r) for m in overlapping):
                 # "Forno [Rosso](bookday)": the model's words are part of a known name and are no day

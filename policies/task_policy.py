@@ -365,7 +365,8 @@ def announce_queue(order: list[str], state: DialogueState, domain: Domain) -> li
         names = join_words([label(domain, t) for t in tasks])
         return [Utter("utter_queue_task", {"task": names, "current": current})]
     later = [label(domain, t) for t in tasks if t is not first]
-    return [Utter("utter_queue_tasks", {"task": label(domain, first), "later": join_words(["the " + x for x in later])})]
+    return [Utter("utter_queue_tasks", {"task": label(domain, first),
+                                        "later": join_words(["the " + x for x in later])})]
 
 
 def inform(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
