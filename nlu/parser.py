@@ -89,6 +89,7 @@ class Parser:
     ) -> None:
         self.bundle = bundle
         self.synonyms = {k.lower(): v for k, v in bundle.synonyms.items()}
+        self._misspelt_cache: dict[str, str | None] = {}  # about a millisecond a word: worth keeping
         self.entity_extractor = entity_extractor
         self.segment_min_confidence = segment_min_confidence
         self.batch_size = batch_size
@@ -166,6 +167,14 @@ class Parser:
         return self._misspelt(bare) or surface
 
     def _misspelt(self, key: str) -> str | None:
+        cache = self._misspelt_cache
+        if key not in cache:
+            if len(cache) >= 4096:
+                cache.clear()
+            cache[key] = self._nearest_synonym(key)
+        return cache[key]
+
+    def _nearest_synonym(self, key: str) -> str | None:
         limit = allowed_typos(key)
         if limit == 0:
             return None
