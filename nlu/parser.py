@@ -168,11 +168,13 @@ class Parser:
 
     def _misspelt(self, key: str) -> str | None:
         cache = self._misspelt_cache
-        if key not in cache:
-            if len(cache) >= 4096:
-                cache.clear()
-            cache[key] = self._nearest_synonym(key)
-        return cache[key]
+        if key in cache:
+            return cache.get(key)  # (another thread may have just cleared it: then None, as for no match)
+        value = self._nearest_synonym(key)
+        if len(cache) >= 4096:
+            cache.clear()
+        cache[key] = value
+        return value
 
     def _nearest_synonym(self, key: str) -> str | None:
         limit = allowed_typos(key)
