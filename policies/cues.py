@@ -33,8 +33,9 @@ CORRECTION = re.compile(r"\b(?:actually|make it|change|move|instead|rather|switc
                         re.IGNORECASE)
 UPDATE = re.compile(r"\b(?:update|same one|existing|merge)\b", re.IGNORECASE)
 # a thumbs-up or a tick is a yes in chat, a thumbs-down or a cross a no (the NLU sees no emoji)
+_THUMBS_UP = "\U0001F44D\U0001F44C\u2705\u2714"
 YES = re.compile(r"^\W*(?:(?:yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|sounds good|correct)\b|"
-                 r"[\U0001F44D\U0001F44C\u2705\u2714]\W*$)", re.I)
+                 rf"[{_THUMBS_UP}]\W*$)", re.I)
 NO = re.compile(r"^\W*(?:(?:no|nope|nah|not now|don'?t|never mind|nevermind)\b|[\U0001F44E\u274C\u2716]\W*$)",
                 re.IGNORECASE)
 
@@ -49,7 +50,7 @@ NO_PREFERENCE = re.compile(
 
 # "ok", "great", a thumbs up: taking note, not asking for more (to "anything else?" it is no new request)
 ACKNOWLEDGE = re.compile(r"^\W*(?:(?:ok(?:ay)?|cool|great|perfect|nice|good|fine|alright|all good|lovely"
-                         r"|brilliant)\b|[\U0001F44D\U0001F44C\u2705\u2714\U0001F642\U0001F60A])\W*$", re.I)
+                         rf"|brilliant)\b|[{_THUMBS_UP}\U0001F642\U0001F60A])\W*$", re.I)
 
 YES_INTENTS = frozenset({"affirm", "accept_suggestion"})
 NO_INTENTS = frozenset({"deny", "reject_suggestion"})
