@@ -460,7 +460,9 @@ class _TurnRun:
         if not understood and not self.messages:
             reply = yes_or_no(requests[0].intent, requests[0].text) if len(requests) == 1 else None
             if reply is not None and state.focused_task is None:  # "ok" with nothing open
-                self.apply([Utter("utter_anything_else", expects=ANYTHING_ELSE)])
+                # with nothing done yet there is no "else": what the assistant can do
+                self.apply([Utter("utter_anything_else", expects=ANYTHING_ELSE) if state.tasks
+                            else Utter("utter_help")])
             else:
                 self.apply([Utter("utter_default")])
 
@@ -477,7 +479,9 @@ class _TurnRun:
         calm = not (self.started or self.resumed or self.closed or self.settled or self.quiet or self.failed)
         may_ask = calm and (not self.questions or self.questions[-1] == SLOT)
         self.apply(conflicts.stale(state, domain, ctx, may_ask, alongside=bool(self.questions)))
-        if not self.messages:
+        if not self.messages and not state.tasks:  # "🙂" to start with: nothing done yet to ask "anything else?"
+            self.apply([Utter("utter_greet")])
+        elif not self.messages:
             self.apply([Utter("utter_anything_else", expects=ANYTHING_ELSE)])
 
     def advance(self) -> None:

@@ -503,6 +503,13 @@ def test_declined_offer_ends_the_search(chat):
     assert chat.responses() == ["utter_anything_else"]
 
 
+def test_a_smiley_or_ok_to_start_with_gets_a_greeting_and_what_the_assistant_can_do(chat):
+    chat(said("\U0001F642", "thank", 0.9))
+    assert chat.responses() == ["utter_greet"]
+    chat(said("ok", "affirm"))
+    assert chat.responses() == ["utter_help"]
+
+
 def test_ok_or_a_thumbs_up_to_anything_else_is_noted_and_a_yes_gets_help(chat):
     chat(said("find me Bangkok City", "find_restaurant", restaurant_name="Bangkok City"))
     chat(said("no thanks", "deny"))
@@ -513,6 +520,13 @@ def test_ok_or_a_thumbs_up_to_anything_else_is_noted_and_a_yes_gets_help(chat):
     chat(said("no thanks", "deny"))
     chat(said("yes", "affirm"))
     assert chat.responses() == ["utter_help"]
+    # a thumbs up read as thanks while a question is open: no "my pleasure", the question again
+    chat(said("a table at Bangkok City", "book_restaurant", restaurant_name="Bangkok City"))
+    asked = chat.responses()
+    chat(said("\U0001F44D", "thank"))
+    assert chat.responses() == asked and "utter_youre_welcome" not in chat.responses()
+    chat(said("thanks", "thank"))
+    assert chat.responses()[0] == "utter_youre_welcome"
 
 
 def test_profile_read_out_and_forgotten(chat):
