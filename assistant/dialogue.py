@@ -364,8 +364,8 @@ class _TurnRun:
         """Decisions settling the question asked last, or None when the request does not answer it."""
         pending = ctx.pending
         state, domain = self.state, self.domain
-        if pending is not None and self.back_to_asker(pending, request):
-            return None  # "ok, back to the hotel" while the hotel asks: a way back, not a yes to its question
+        if pending is not None and self.goes_back(pending, request):
+            return None  # "ok, back to the hotel" / "ok, now the taxi": a way back, not a yes to the question
         if pending is not None and pending.expects == SUGGESTION and request.intent != "cancel_task":
             owner = state.task(pending.task_id) if pending.task_id else None
             serving = domain.task_for_intent(request.intent)
@@ -401,11 +401,12 @@ class _TurnRun:
                 return [Utter("utter_help")]
         return None
 
-    def back_to_asker(self, pending: Pending, request: Request) -> bool:
-        """ "Back to the hotel" (or just "back to it") while the task that asked is the hotel."""
+    def goes_back(self, pending: Pending, request: Request) -> bool:
+        """ "Back to the hotel" or "ok, now the taxi" (any task named), or just "back to it" while a task
+        asks: the question waits for its task to come back (asked again then) rather than take the "ok"."""
         asks, named = cues.resume_target(request.text, self.domain, request.entities)
         asker = self.state.task(pending.task_id) if pending.task_id else None
-        return asks and asker is not None and named in (None, asker.type)
+        return asks and (named is not None or asker is not None)
 
     def route(self, requests: list[Request], message: str, ctx: TurnContext) -> None:
         state, domain = self.state, self.domain

@@ -24,6 +24,12 @@ RESUME = re.compile(
     r"\b(?:(?:let'?s |can we |could we )?(?:go |get |come )?back to|return to|continue with|resume|carry on with)\b",
     re.IGNORECASE,
 )
+# "ok, now the hotel", "on to the taxi", "next, the train": a task named right after counts only then
+RESUME_NEXT = re.compile(r"(?:\b(?:now|on ?to)\b,?|\bnext,)\s+(?:(?:on ?to|for|with|let'?s do|do)\s+)?(?=(?:the|my)\b)",
+                         re.IGNORECASE)
+# "the hotel now": a message that is no more than the task's name and "now"
+RESUME_NOW = re.compile(r"^\W*(?:(?:ok(?:ay)?|right|alright|so|and|then)\W+)*(?:the|my)\s+[^.?!,;]{1,40}?\s+now\W*$",
+                        re.IGNORECASE)
 ANOTHER = re.compile(r"\b(?:another|a second|second one|one more|a new one|a separate|two separate)\b", re.I)
 EVERYTHING = re.compile(r"\b(?:everything|all of (?:it|them)|all my|all the|the lot)\b", re.IGNORECASE)
 KEEP = re.compile(r"\b(?:keep|still want|fine|go ahead|that'?s ok)\b", re.IGNORECASE)
@@ -205,15 +211,26 @@ def named_tasks(text: str, domain: Domain, entities: Iterable[Any] = ()) -> list
 
 
 def resume_target(text: str, domain: Domain, entities: Iterable[Any] = ()) -> tuple[bool, str | None]:
-    """``(asks to resume, task type named after the cue or None)`` for "let's go back to the hotel"."""
-    match = RESUME.search(text or "")
-    if match is None:
-        return False, None
+    """``(asks to resume, task type named after the cue or None)`` for "let's go back to the hotel";
+    "now the hotel" and "the hotel now" ask to resume only with a task named."""
+    text = text or ""
     entities = list(entities)
-    after = [e for e in entities if e.start >= match.end()]
-    shifted = [_Span(e.start - match.end(), e.end - match.end()) for e in after]
+    match = RESUME.search(text)
+    if match is not None:
+        return True, _named_after(match, text, domain, entities)
+    named = _named_after(RESUME_NEXT.search(text), text, domain, entities)
+    if named is None and RESUME_NOW.search(text):
+        names = named_tasks(text, domain, entities)
+        named = names[0] if names else None
+    return named is not None, named
+
+
+def _named_after(match: re.Match[str] | None, text: str, domain: Domain, entities: list[Any]) -> str | None:
+    if match is None:
+        return None
+    shifted = [_Span(e.start - match.end(), e.end - match.end()) for e in entities if e.start >= match.end()]
     names = named_tasks(text[match.end():], domain, shifted)
-    return True, (names[0] if names else None)
+    return names[0] if names else None
 
 
 class _Span:

@@ -154,6 +154,14 @@ def test_cues(domain):
     assert cues.resume_target("let's go back to the hotel", domain) == (True, "hotel")
     assert cues.resume_target("can we get back to the train?", domain) == (True, "train")
     assert cues.resume_target("a taxi please", domain) == (False, None)
+    # "now" or "on to" right before a task, or "the hotel now" on its own: only with a task named
+    assert cues.resume_target("ok now the hotel", domain) == (True, "hotel")
+    assert cues.resume_target("right, on to the taxi", domain) == (True, "taxi")
+    assert cues.resume_target("now for the train", domain) == (True, "train")
+    assert cues.resume_target("the hotel now", domain) == (True, "hotel")
+    assert cues.resume_target("now the one in the north", domain) == (False, None)
+    assert cues.resume_target("a restaurant next to the hotel", domain) == (False, None)
+    assert cues.resume_target("I need a hotel now", domain) == (False, None)
     assert cues.yes_or_no("affirm", "") == "yes" and cues.yes_or_no(None, "nope") == "no"
     assert cues.yes_or_no("inform", "4 people") is None
     # the NLU reads an emoji as thanks at best: a thumbs-up or a tick is a yes, a thumbs-down or a cross a no

@@ -104,6 +104,9 @@ PARSES = ScriptedParser(
     said("no, something in the centre", "reject_suggestion", hotel_area="centre"),
     said("no, I need parking", "reject_suggestion", hotel_parking=("yes", "parking")),
     said("ok, back to the hotel", "affirm"),
+    said("a hotel in the north", "find_hotel", hotel_area="north"),
+    said("a chinese restaurant in the north", "find_restaurant", restaurant_food="chinese", restaurant_area="north"),
+    said("ok now the hotel", "greet", 0.33),
 )
 
 
@@ -515,6 +518,19 @@ def test_ok_back_to_the_hotel_while_the_hotel_asks_is_no_yes_to_its_suggestion(d
     reply = talk("ok, back to the hotel")
     assert talk.task("hotel").slots.get("hotel-name") is None  # nothing was accepted
     assert talk.last["id"] == offered and "How about" in reply  # the same place, asked again
+
+
+def test_ok_now_the_hotel_while_a_restaurant_is_suggested_goes_back_without_taking_it(domain, runner, recommender,
+                                                                                      db):
+    talk = Talk(make(domain, runner, recommender, db), "noa")
+    talk("a hotel in the north")
+    hotel_offer = talk.last["id"]
+    talk("a chinese restaurant in the north")
+    assert talk.task("restaurant").status == "active"
+    reply = talk("ok now the hotel")
+    assert talk.task("restaurant").slots.get("restaurant-name") is None  # the "ok" took nothing
+    assert talk.task("restaurant").status == "suspended" and talk.task("hotel").status == "active"
+    assert talk.last["id"] == hotel_offer and "hotel" in reply
 
 
 def test_the_users_own_words_pick_the_candidates(domain, runner, recommender, db):
