@@ -371,6 +371,15 @@ def test_accepting_moves_the_items_attributes_up():
     assert p.item_ids("accepted") == {"r-curry"} and changes[0] == "You liked Curry Garden."
 
 
+def test_choosing_a_place_without_parking_or_wifi_is_no_taste_for_doing_without():
+    guesthouse = {"id": "h-fennel", "kind": "hotel", "name": "Fennel House",
+                  "attributes": {"area": "east", "stars": 2, "parking": False, "internet": True}}
+    p, _ = apply_feedback(empty(), guesthouse, True, None, T0)
+    p, _ = apply_outcome(p, guesthouse, True, T0 + 1)
+    assert p.preference("parking", "no") is None
+    assert score(p, "internet", "yes") > 0 and score(p, "stars", "2") > 0
+
+
 def test_rejecting_without_a_reason_moves_them_down_a_little_and_is_never_forgotten():
     p, _ = apply_feedback(empty(), KETTLE, False, None, T0)
     assert score(p, "food", "british") == pytest.approx(-0.15)

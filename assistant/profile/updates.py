@@ -516,7 +516,8 @@ def apply_feedback(profile: UserProfile, item: Any, accepted: bool, reason: str 
                    half_life: float | None = DEFAULT_HALF_LIFE) -> Updated:
     """The user accepted or rejected a suggestion (with the reason they gave, if any).
 
-    Accepting moves every attribute of the item up. Rejecting with no reason we understand moves
+    Accepting moves every attribute of the item up, except the amenities it lacks (no parking, no wifi:
+    choosing it anyway says nothing for doing without). Rejecting with no reason we understand moves
     them down a little; a reason aims the change: "too pricey" sets the budget ceiling just below the
     item's price range, "too far" marks its area down (and the hotel's area up), "too loud" marks
     ``feature=loud`` down strongly, a reason naming one of the item's values ("I don't fancy Thai
@@ -530,7 +531,7 @@ def apply_feedback(profile: UserProfile, item: Any, accepted: bool, reason: str 
     asked = _asked(item)
     pairs = [pair for pair in ref.pairs() if pair not in asked]
     if accepted:
-        for attribute, value in pairs:
+        for attribute, value in _liked_in(pairs):
             draft.move(attribute, value, ACCEPT_NUDGE / 2 if attribute == "feature" else ACCEPT_NUDGE)
         draft.changes.insert(0, f"You liked {ref.name or ref.id}.")
         return draft.done()
@@ -561,6 +562,15 @@ def apply_feedback(profile: UserProfile, item: Any, accepted: bool, reason: str 
         for attribute, value in pairs:
             draft.move(attribute, value, REJECT_NUDGE, floor=WEAK_FLOOR)
     return draft.done()
+
+
+# a place chosen although it has no parking or wifi says nothing for doing without them
+_LACKS = frozenset({("parking", "no"), ("internet", "no")})
+
+
+def _liked_in(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The values of a chosen place that its choice speaks for: all but the amenities it lacks."""
+    return [pair for pair in pairs if pair not in _LACKS]
 
 
 def _asked(item: Any) -> set[tuple[str, str]]:
@@ -599,7 +609,7 @@ def apply_outcome(profile: UserProfile, item: Any, booked: bool, now: float, *,
 
     draft.record(ref, "booked")
     draft.changes.append(f"You booked {ref.name or ref.id}.")
-    for attribute, value in ref.pairs():
+    for attribute, value in _liked_in(ref.pairs()):
         if attribute == "area" and ref.kind == "hotel":
             draft.set_fact("area", value, "hotel", booked=True)
         else:
