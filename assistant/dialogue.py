@@ -48,7 +48,7 @@ from assistant.profile.updates import (
 from assistant.recommender.service import descriptive_words
 from assistant.recommender.words import article
 from assistant.state import ACTIVE, CANCELLED
-from policies import (clock_time, conflicts, cues, fallback, landmarks, plans, questions, recommend_policy,
+from policies import (clock_time, conflicts, cues, fallback, landmarks, language, plans, questions, recommend_policy,
                       slot_policy, task_policy)
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
 from policies.cues import (between_tasks, means_between, means_from_there, means_in_time, means_nearby, means_there,
@@ -330,6 +330,11 @@ class _TurnRun:
             self.record(ev.action("action_restart", policy="dialogue_manager", confidence=1.0,
                                   timestamp=self.dm.clock()))
             self.record(ev.restart(timestamp=self.dm.clock()))
+            return
+        if language.not_english(parse.text, [(e.start, e.end) for e in parse.entities]):
+            # the model only reads English: say so rather than act on a guess, then the open question again
+            self.apply([Utter("utter_english_only")])
+            self.apply(slot_policy.reask(self.state, self.domain))
             return
         if self.answer_question(parse, ctx):
             return

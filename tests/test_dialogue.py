@@ -846,6 +846,15 @@ def hotel_then_taxi(chat: Chat):
     return chat.task("hotel"), chat.task("taxi")
 
 
+def test_a_message_in_another_language_is_answered_in_english_and_the_question_stays(chat):
+    hotel, taxi = hotel_then_taxi(chat)
+    chat(said("¿dónde está el hotel?", "cancel_task", 0.6))  # the model's guess is not acted on
+    assert chat.responses() == ["utter_english_only", "utter_ask_taxi-departure"]
+    assert taxi.status == ACTIVE and hotel.status == SUSPENDED
+    chat(said("from the Acorn Guest House", "inform", taxi_departure=ACORN))
+    assert chat.task("taxi").slots["taxi-departure"] == ACORN
+
+
 # ===================================================================== a bare answer
 
 

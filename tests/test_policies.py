@@ -169,6 +169,20 @@ def test_cues(domain):
         "yes", "yes", "yes", "no", "no", None, None]
 
 
+def test_a_message_in_another_language_is_told_apart_from_english_with_foreign_names():
+    from policies.language import not_english
+    foreign = ["¿dónde está el hotel?", "你好", "привет, мне нужна гостиница", "je voudrais réserver une table",
+               "ich brauche ein Taxi zum Bahnhof", "مرحبا", "vorrei una camera per due notti"]
+    english = ["I need a taxi to the Bahnhof", "book a table for 2", "hola", "merci", "4", "", "👍", "ok",
+               "is Le Petit Moulin open late?", "a table at Café de la Paix please", "friday at 7",
+               "Straße?", "a hotel near the Musée d'Orsay"]
+    assert [t for t in foreign if not not_english(t)] == []
+    assert [t for t in english if not_english(t)] == []
+    # a name found in the message is no evidence: "La Paellera, El Rincon" alone would read as Spanish
+    assert not_english("La Paellera o El Rincon")
+    assert not not_english("La Paellera o El Rincon", [(0, 11), (14, 23)])
+
+
 def test_a_task_word_inside_an_entity_is_a_place(domain):
     parse = said("a taxi back to the hotel", "book_taxi", taxi_destination=("hotel", "the hotel"))
     assert cues.resume_target(parse.text, domain, parse.entities) == (True, None)
