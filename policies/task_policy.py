@@ -399,13 +399,20 @@ def inform(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
             continue
         open_task = state.task_of_type(owner)
         waiting = waiting_for(state, slot, domain) if open_task is None else None
-        booked = _booked(state, owner, domain) if open_task is None and waiting is None else None
-        if booked is not None and cues.CORRECTION.search(request.text or "") and booked.slots.get(slot) != value:
-            changes.setdefault(booked.id, {})[slot] = value  # "actually make it 2pm" after the table is booked
+        corrected = corrected_by(state, slot, value, request.text, domain) if open_task is None and not waiting else None
+        booked = None
+        if open_task is None and waiting is None and corrected is None:
+            booked = _booked(state, owner, domain) or _booked_with(state, slot, domain)
+        booked_slot = idx.maps(booked.type, slot) if booked is not None else None
+        if booked_slot and cues.CORRECTION.search(request.text or "") and booked.slots.get(booked_slot) != value:
+            # "actually make it 2pm" after the table is booked, "make it 3 people" after the train
+            changes.setdefault(booked.id, {})[booked_slot] = value  # type: ignore[union-attr]
         elif open_task is not None:
             per_task.setdefault(open_task.id, {}).setdefault(slot, value)
         elif waiting is not None:  # "2 people" while the hotel waits for its guests: the hotel's answer
             per_task.setdefault(waiting.id, {}).setdefault(idx.maps(waiting.type, slot), value)  # type: ignore[arg-type]
+        elif corrected is not None:  # "actually make it 3 people" (tagged for a table) with the train set for 2
+            per_task.setdefault(corrected.id, {}).setdefault(idx.maps(corrected.type, slot), value)  # type: ignore[arg-type]
         else:  # "the Fitzwilliam Museum" with no sightseeing under way: that is a request for it
             new_tasks.setdefault(owner, {}).setdefault(slot, value)
     for task_id, proposed in per_task.items():
@@ -421,6 +428,16 @@ def inform(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
         goal = "find" if "find" in task_type.intents.values() else "book"
         return out + start(task_type, task_type.priority, goal, proposed, state, domain)  # one new task per request
     return out
+
+
+def _booked_with(state: DialogueState, slot: str, domain: Domain) -> Task | None:
+    """The latest booking that went through, of any type, with a slot of ``slot``'s kind set."""
+    idx = index(domain)
+    for task in reversed(state.tasks):
+        target = idx.maps(task.type, slot)
+        if target and task.slots.get(target) is not None and _booked(state, task.type, domain) is task:
+            return task
+    return None
 
 
 def _booked(state: DialogueState, task_type: str, domain: Domain) -> Task | None:
@@ -486,6 +503,19 @@ def waiting_for(state: DialogueState, slot: str, domain: Domain) -> Task | None:
     if asked:
         return asked[-1]
     return candidates[0][0] if len(candidates) == 1 else None
+
+
+def corrected_by(state: DialogueState, slot: str, value: Any, text: str | None, domain: Domain) -> Task | None:
+    """The waiting (open, not focused) task that "actually make it 3 people" corrects when the value
+    is tagged for a task that is not open: the latest one with a slot of its kind set to another value."""
+    if not cues.CORRECTION.search(text or ""):
+        return None
+    idx = index(domain)
+    for task in reversed(state.open_tasks()):
+        target = idx.maps(task.type, slot) if task.id != state.focus else None
+        if target is not None and task.slots.get(target) not in (None, value):
+            return task
+    return None
 
 
 def profile_values(request: Request, domain: Domain) -> list[Decision]:

@@ -855,6 +855,31 @@ def test_a_message_in_another_language_is_answered_in_english_and_the_question_s
     assert chat.task("taxi").slots["taxi-departure"] == ACORN
 
 
+def test_a_correction_tagged_for_a_task_not_under_way_corrects_the_waiting_task_of_its_kind(chat):
+    chat(said("a train to london on saturday for 2 people", "book_train", train_destination="london",
+              train_day="saturday", train_bookpeople=2))
+    train = chat.task("train")
+    chat(said("I need a taxi to the station", "book_taxi", taxi_destination="station"))
+    assert train.status == SUSPENDED
+    # the model tags the number for a table: with no table under way, the train set for 2 is meant
+    chat(said("actually make it 3 people", "inform", restaurant_bookpeople=3))
+    assert chat.task("train").slots["train-bookpeople"] == 3
+    assert chat.task("restaurant") is None and chat.focus == chat.task("taxi").id
+    chat(said("4 people", "inform", restaurant_bookpeople=4))  # no correction word: not a change of the train
+    assert chat.task("train").slots["train-bookpeople"] == 3
+
+
+def test_a_correction_after_a_booking_of_another_kind_offers_to_change_it(chat):
+    chat(said("a train from cambridge to london on saturday leaving after 9am for 2 people", "book_train",
+              train_departure="cambridge", train_destination="london", train_day="saturday",
+              train_leaveat="09:00", train_bookpeople=2))
+    chat(said("yes", "affirm"))
+    train = chat.task("train")
+    assert train.status == COMPLETED
+    chat(said("actually make it 3 people", "inform", restaurant_bookpeople=3))
+    assert chat.responses() == ["utter_ask_change_booking"] and chat.task("restaurant") is None
+
+
 # ===================================================================== a bare answer
 
 
