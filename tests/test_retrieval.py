@@ -232,3 +232,13 @@ def test_a_retriever_over_a_cached_catalogue_embeds_only_the_query(tmp_path, emb
     retriever.candidates("restaurant", "romantic")
     retriever.candidates("restaurant", "romantic", {"area": "centre"})  # the query vector is reused too
     assert (counting.calls, counting.texts) == (1, 1)
+
+
+def test_a_request_with_no_taste_in_its_words_is_no_query():
+    from assistant.recommender.service import descriptive_words
+    # "any ideas for dinner?": ranking by similarity to "ideas" would give "it matches what you asked for"
+    for text in ("any ideas for dinner?", "where can I have lunch", "got any suggestions for a meal tonight",
+                 "what should I do this afternoon", "any recommendations?"):
+        assert descriptive_words(text) == [], text
+    assert descriptive_words("somewhere romantic with a river view") == ["romantic", "river", "view"]
+    assert descriptive_words("a fancy spot for dinner") == ["fancy"]
