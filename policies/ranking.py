@@ -270,13 +270,15 @@ def _caters(candidate: Candidate, diet: str) -> bool | None:
 
 def diet_reasons(candidate: Candidate, profile: UserProfile, waived: frozenset[str] = frozenset()
                  ) -> tuple[Reason, ...]:
-    """ "It has vegetarian options": the user's diets this place says it caters for. Every suggestion
-    already respects the diets; saying so shows the user they were heard (a place silent about a diet
-    gets no such promise)."""
+    """ "It has vegetarian options", "it has wheelchair access": the user's diets this place says it
+    caters for and the needs it says it meets. Every suggestion already respects them; saying so shows
+    the user they were heard (a place silent about one gets no such promise)."""
+    needs = tuple(Reason(DIET_FEATURE, need, 0.0, f"it has {need}", DIET_FEATURE)
+                  for need in profile.constraints.accessibility if _need_known(candidate, need))
     if not _serves_food(candidate):
-        return ()
+        return needs
     return tuple(Reason(DIET_FEATURE, diet, 0.0, _diet_words(diet), DIET_FEATURE)
-                 for diet in profile.constraints.diet if diet not in waived and _caters(candidate, diet))
+                 for diet in profile.constraints.diet if diet not in waived and _caters(candidate, diet)) + needs
 
 
 def _diet_words(diet: str) -> str:
@@ -315,16 +317,24 @@ def waived_diets(profile: UserProfile, required: Mapping[str, Any] | None) -> fr
     return frozenset(out)
 
 
-def _need_ok(candidate: Candidate, need: str) -> bool:
+def _need_known(candidate: Candidate, need: str) -> bool | None:
+    """Whether a place meets an accessibility need: from its ``accessibility`` list, a feature tag
+    ("wheelchair access") or a flag; None when it says nothing either way."""
     attributes = candidate.attributes
     listed = attributes.get("accessibility")
     if isinstance(listed, (list, tuple, set, frozenset)):
         return need in {attribute_value(v) for v in listed}
+    if need in item_values(attributes, "feature"):
+        return True
     flag = _flag(attributes, need)
     if flag is None and need == "wheelchair access":
         flag = _flag(attributes, "wheelchair accessible")
         flag = _flag(attributes, "wheelchair") if flag is None else flag
-    return flag is not False
+    return flag
+
+
+def _need_ok(candidate: Candidate, need: str) -> bool:
+    return _need_known(candidate, need) is not False
 
 
 def _required_ok(candidate: Candidate, attribute: str, wanted: Any) -> bool:
@@ -548,5 +558,22 @@ def rank(candidates: Iterable[Any], profile: UserProfile, state: BanditState, *,
                              result.contributions,
                              diet_reasons(candidate, profile, waived)
                              + _reasons(result.contributions, values, drivers, settings, experienced)))
+    ranked, unsure = _needs_known_first(ranked, profile)
+    excluded += unsure
     ranked.sort(key=lambda r: (-r.score, -r.candidate.popularity, r.candidate.id))
     return Ranking(tuple(ranked), tuple(excluded))
+
+
+def _needs_known_first(ranked: list[Ranked], profile: UserProfile) -> tuple[list[Ranked], list[Excluded]]:
+    """With an accessibility need, the places that say they meet it, while there are any: one silent
+    about step-free access is a gamble a wheelchair user should not have to take (the rest, without
+    such places, are still suggested)."""
+    needs = profile.constraints.accessibility
+    if not needs:
+        return ranked, []
+    known = [r for r in ranked if all(_need_known(r.candidate, need) for need in needs)]
+    if not known:
+        return ranked, []
+    return known, [Excluded(r.candidate, tuple(f"{need} not known" for need in needs
+                                               if not _need_known(r.candidate, need)))
+                   for r in ranked if r not in known]

@@ -83,11 +83,17 @@ def test_budget_ceiling_accessibility_and_rejections_are_hard():
         item("old", food="thai", popularity=1.0),
     ]
     result = run(catalogue, p)
-    assert sorted(ids(result)) == ["fine", "ramp", "unknown-price"]
+    # a place that says it has step-free access goes before those silent about it (while there is one)
+    assert ids(result) == ["ramp"]
+    assert "it has wheelchair access" in [r.words for r in result.top.reasons]
     why = {e.candidate.id: e.why for e in result.excluded}
     assert why["dear"] == ("over budget (expensive > moderate)",)
     assert why["stairs"] == ("no wheelchair access",)
     assert why["old"] == ("turned down before",)
+    assert why["fine"] == why["unknown-price"] == ("wheelchair access not known",)
+    # none says so: the silent ones are suggested, never one that says it has none
+    result = run([c for c in catalogue if c["id"] != "ramp"], p)
+    assert sorted(ids(result)) == ["fine", "unknown-price"]
 
 
 def test_the_tasks_own_values_filter_too():

@@ -107,6 +107,9 @@ PARSES = ScriptedParser(
     said("a hotel in the north", "find_hotel", hotel_area="north"),
     said("a chinese restaurant in the north", "find_restaurant", restaurant_food="chinese", restaurant_area="north"),
     said("ok now the hotel", "greet", 0.33),
+    said("I'm vegan and I use a wheelchair", "inform_preference", diet="vegan",
+         feature=("wheelchair access", "wheelchair")),
+    said("find me somewhere to eat", "find_restaurant"),
 )
 
 
@@ -531,6 +534,15 @@ def test_ok_now_the_hotel_while_a_restaurant_is_suggested_goes_back_without_taki
     assert talk.task("restaurant").slots.get("restaurant-name") is None  # the "ok" took nothing
     assert talk.task("restaurant").status == "suspended" and talk.task("hotel").status == "active"
     assert talk.last["id"] == hotel_offer and "hotel" in reply
+
+
+def test_a_wheelchair_user_gets_places_that_say_they_have_access_and_hears_so(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "wes")
+    talk("I'm vegan and I use a wheelchair")
+    reply = talk("find me somewhere to eat")
+    item = talk.last
+    assert "wheelchair access" in item["attributes"]["features"] and item["attributes"]["vegan_options"]
+    assert "It has vegan options and wheelchair access" in reply
 
 
 def test_the_users_own_words_pick_the_candidates(domain, runner, recommender, db):

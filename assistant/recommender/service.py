@@ -27,6 +27,7 @@ from assistant.recommender.words import suggestion_sentence
 from policies import ranking
 from policies.bandit import BanditState
 from policies.landmarks import Landmarks, Place
+from policies.words import join_words
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,16 @@ def descriptive_words(text: str | None, spans: Iterable[tuple[int, int]] = ()) -
             chars[start:end] = " " * (end - start)
     # contractions ("i'd", "what's") are never what a place is like
     return [w for w in _WORD.findall("".join(chars)) if w.strip("'-") not in _GENERIC and len(w) > 2 and "'" not in w]
+
+
+def _one_has(promises: list[str]) -> list[str]:
+    """ "it has vegan options and wheelchair access" rather than two "it has"es in a row."""
+    has = [w[len("it has "):] for w in promises if w.startswith("it has ")]
+    if len(has) < 2:
+        return promises
+    first = next(i for i, w in enumerate(promises) if w.startswith("it has "))
+    rest = [w for w in promises if not w.startswith("it has ")]
+    return rest[:first] + ["it has " + join_words(has)] + rest[first:]
 
 
 def _features(item: CatalogueItem) -> list[str]:
@@ -217,7 +228,7 @@ class Recommender:
         caters for, then a feature the user asked for, in place of "it matches what you asked for"."""
         asked = _asked_for(item, words)
         # the user's diets are said on top of the reasons: a promise kept, not a reason among others
-        diets = [w for f, w in ranked if f == ranking.DIET_FEATURE]
+        diets = _one_has([w for f, w in ranked if f == ranking.DIET_FEATURE])
         said = ([asked] if asked else []) + [w for f, w in ranked
                                              if f != ranking.DIET_FEATURE and not (asked and f == "similarity")]
         return tuple(diets + said[: max(1, self.settings.max_reasons)])
