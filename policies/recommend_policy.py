@@ -73,6 +73,11 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
     if named is not None and str(named).lower() != str(item.get("name", "")).lower():
         return None  # "what about the Golden Wok?": the user's own choice, routed as a slot value
     reply = _reply(request)
+    # "for 3 at 1pm today" to "shall I book a table?": the booking's details, so a yes (and they count
+    # even where the task had others: the confirmation shows them before anything is booked)
+    details_only = reply is None and bool(proposed) and set(proposed) <= _booking_details(task_type, name_slot)
+    if details_only:
+        reply = "accept"
     if reply == "accept":
         out: list[Decision] = [Feedback(task.id, item, accepted=True), SetSlot(name_slot, item.get("name"), task.id)]
         if task.goal == "find" and task_type.responses.get("offer"):
@@ -80,8 +85,8 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
         if task.id != state.focus:
             out.append(ResumeTask(task.id))
         # details given with the yes ("yes, for 4 people") fill the task too
-        checked = slot_policy.check(task.slots, {s: v for s, v in proposed.items() if task.slots.get(s) is None}, domain,
-                                   state)
+        given = {s: v for s, v in proposed.items() if details_only or task.slots.get(s) is None}
+        checked = slot_policy.check(task.slots, given, domain, state)
         return out + slot_policy.fill(task.id, checked, domain, announce_corrections=False)
     if proposed:
         return None  # "no, somewhere cheaper in the north": new filters, routed as a correction
@@ -95,6 +100,11 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
         return [Feedback(task.id, item, accepted=False, reason=reason),
                 Recommend(task.id, kind, again.fallback, lead=lead)]
     return None
+
+
+def _booking_details(task_type: TaskType, name_slot: str) -> set[str]:
+    """The slots a booking needs besides the place (day, time, people): none of them picks the place."""
+    return set(task_type.required_slots) - {name_slot}
 
 
 def taste_question(task: Task, task_type: TaskType, profile: UserProfile, now: float,

@@ -110,6 +110,10 @@ PARSES = ScriptedParser(
     said("I'm vegan and I use a wheelchair", "inform_preference", diet="vegan",
          feature=("wheelchair access", "wheelchair")),
     said("find me somewhere to eat", "find_restaurant"),
+    said("a cheap restaurant in the north for 2", "find_restaurant", restaurant_pricerange="cheap",
+         restaurant_area="north", restaurant_bookpeople=2),
+    said("for 3 at 1pm on friday", "inform", restaurant_bookpeople=3, restaurant_booktime=("13:00", "1pm"),
+         restaurant_bookday="friday"),
 )
 
 
@@ -543,6 +547,18 @@ def test_a_wheelchair_user_gets_places_that_say_they_have_access_and_hears_so(do
     item = talk.last
     assert "wheelchair access" in item["attributes"]["features"] and item["attributes"]["vegan_options"]
     assert "It has vegan options and wheelchair access" in reply
+
+
+def test_booking_details_as_the_reply_to_a_suggestion_take_it(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "dee")
+    talk("a cheap restaurant in the north for 2")
+    offered = talk.last["name"]
+    reply = talk("for 3 at 1pm on friday")
+    slots = talk.task("restaurant").slots
+    assert slots["restaurant-name"] == offered
+    assert (slots["restaurant-bookpeople"], slots["restaurant-booktime"], slots["restaurant-bookday"]) == (
+        3, "13:00", "friday")
+    assert offered in reply and "How about" not in reply  # the booking is confirmed next, nothing re-offered
 
 
 def test_the_users_own_words_pick_the_candidates(domain, runner, recommender, db):
