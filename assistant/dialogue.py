@@ -223,8 +223,9 @@ class _TurnRun:
             said = f"There's {article(phrase)} in every part of town."
         else:
             said = f"There's more than one {phrase}: in {join_words([f'the {a}' for a in areas])}."
-        return dataclasses.replace(decision, values={**decision.values,
-                                                     "hint": said + hint[len(slot_policy.UNKNOWN_PLACE):]})
+        # not "Sorry, museum doesn't work as the area": the place was understood, the part of town is asked
+        return dataclasses.replace(decision, response="utter_place_in_several_areas", values={
+            "info": said, "options": join_words(list(spec.values), "or")})  # type: ignore[union-attr]
 
     def read_hours(self, decision: SetSlot | StartTask) -> SetSlot | StartTask:
         """Bare hours this message gave ("a taxi at 7") as their slots mean them (policies/clock_time.py)."""
