@@ -358,6 +358,7 @@ class _TurnRun:
         self.requests = requests
         self.learn_from(requests)
         if ctx.pending is not None and requests:
+            requests[0] = self.meant_for_asker(requests[0], ctx.pending)
             answer = self.answer(requests[0], ctx)
             if answer is not None:
                 self.apply(answer)
@@ -406,6 +407,15 @@ class _TurnRun:
             if reply == "yes":
                 return [Utter("utter_help")]
         return None
+
+    def meant_for_asker(self, request: Request, pending: Pending) -> Request:
+        """ "ok book it for 2 people" read as a table booking while the hotel asks: "it" is the hotel,
+        so the request is details for the task that asked, not a new task."""
+        asker = self.state.task(pending.task_id) if pending.task_id else None
+        if (asker is None or self.domain.task_for_intent(request.intent) in (None, self.domain.tasks.get(asker.type))
+                or not recommend_policy.refers_to_task(request, asker.type, self.domain)):
+            return request
+        return dataclasses.replace(request, intent="inform")
 
     def goes_back(self, pending: Pending, request: Request) -> bool:
         """ "Back to the hotel" or "ok, now the taxi" (any task named), or just "back to it" while a task

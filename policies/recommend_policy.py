@@ -102,6 +102,18 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
     return None
 
 
+def refers_to_task(request: Request, owner_type: str, domain: Domain) -> bool:
+    """ "ok book it for 2 people" read as a table booking while a hotel is offered or confirmed: "it"
+    is the hotel. The message says "it" ("book it", "that one"), names no task and no place, and every
+    value it gives has a slot of its kind in ``owner_type``."""
+    text = request.text or ""
+    if not TAKE_IT.search(text) or cues.named_tasks(text, domain, request.entities):
+        return False
+    idx = index(domain)
+    names = set(idx.name_slot.values())
+    return all(e.entity not in names and idx.maps(owner_type, e.entity) is not None for e in request.entities)
+
+
 def _booking_details(task_type: TaskType, name_slot: str) -> set[str]:
     """The slots a booking needs besides the place (day, time, people): none of them picks the place."""
     return set(task_type.required_slots) - {name_slot}

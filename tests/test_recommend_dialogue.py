@@ -114,6 +114,10 @@ PARSES = ScriptedParser(
          restaurant_area="north", restaurant_bookpeople=2),
     said("for 3 at 1pm on friday", "inform", restaurant_bookpeople=3, restaurant_booktime=("13:00", "1pm"),
          restaurant_bookday="friday"),
+    said("somewhere to stay for 2 nights from friday", "find_hotel", hotel_bookstay=2, hotel_bookday="friday"),
+    said("ok book it for 2 people", "book_restaurant", 0.6, restaurant_bookpeople=2),
+    said("actually book it for 3 people", "book_restaurant", 0.42, restaurant_bookpeople=3),
+    said("and book a table for 2 people", "book_restaurant", restaurant_bookpeople=2),
 )
 
 
@@ -559,6 +563,22 @@ def test_booking_details_as_the_reply_to_a_suggestion_take_it(domain, runner, re
     assert (slots["restaurant-bookpeople"], slots["restaurant-booktime"], slots["restaurant-bookday"]) == (
         3, "13:00", "friday")
     assert offered in reply and "How about" not in reply  # the booking is confirmed next, nothing re-offered
+
+
+def test_book_it_read_as_a_table_while_a_hotel_is_offered_or_confirmed_is_the_hotel(domain, runner, recommender,
+                                                                                    db):
+    talk = Talk(make(domain, runner, recommender, db), "bea")
+    talk("somewhere to stay for 2 nights from friday")
+    offered = talk.last["name"]
+    reply = talk("ok book it for 2 people")
+    hotel = talk.task("hotel")
+    assert hotel.slots["hotel-name"] == offered and hotel.slots["hotel-bookpeople"] == 2
+    assert talk.task("restaurant") is None and "Shall I book it?" in reply
+    reply = talk("actually book it for 3 people")
+    assert talk.task("hotel").slots["hotel-bookpeople"] == 3 and talk.task("restaurant") is None
+    assert "changed to 3" in reply and ("3 guests" in reply or "for 3" in reply)
+    talk("and book a table for 2 people")  # a table named: a restaurant booking after all
+    assert talk.task("restaurant") is not None
 
 
 def test_the_users_own_words_pick_the_candidates(domain, runner, recommender, db):
