@@ -50,8 +50,8 @@ _ASKED: tuple[tuple[str, str, bool], ...] = (
     ("price", r"\bprice(?: range)?\b|\bhow (?:expensive|pricey|much)\b|\bcost\b|\bfare\b"
               r"|\bis (?:it|that|this) (?:expensive|cheap|pricey)\b", True),
     ("area", r"\bwhat (?:area|part of (?:town|the city))\b|\bwhich (?:area|part)\b|\barea is (?:it|that)\b"
-             r"|\b(?:is|are) (?:it|that|this|they|the [\w' ]+?) (?:in|near) the (?:city )?(?:centre|center|north|south"
-             r"|east|west)\b", True),
+             r"|\b(?:is|are) (?:it|that|this|they|the [\w' ]+?) (?:(?:right |very )?(?:in|near|close to|near to|by)"
+             r" the (?:city )?(?:centre|center|north|south|east|west)\b|(?:very |quite )?central\b)", True),
     ("food", r"\bwhat (?:kind|type|sort) of food\b|\bwhat food\b|\bcuisine\b|\bwhat do they (?:serve|cook)\b", True),
     # diets: "do they serve vegetarian food?" (a search when it looks for places: "any vegan places?")
     ("vegetarian", r"\bvegetarians?\b|\bveggie\b", True),
@@ -240,8 +240,8 @@ def _latest(state: DialogueState, wanted) -> Task | None:
 
 # a question answered yes or no ("is it in the north?", "does it have parking?", "is it cheap?")
 _YES_NO_QUESTION = re.compile(r"^\W*(?:(?:ok(?:ay)?|and|also|so|oh)\W+)*(?:is|are|does|do|has|have)\b", re.I)
-_AREA_WORDS = {"centre": "centre", "center": "centre", "north": "north", "south": "south", "east": "east",
-               "west": "west"}
+_AREA_WORDS = {"centre": "centre", "center": "centre", "central": "centre", "north": "north", "south": "south",
+               "east": "east", "west": "west"}
 _PRICE_WORDS = {"cheap": "cheap", "inexpensive": "cheap", "expensive": "expensive", "pricey": "expensive",
                 "moderate": "moderate", "moderately priced": "moderate", "mid-priced": "moderate"}
 

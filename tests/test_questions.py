@@ -43,6 +43,8 @@ def request(text, intent="inform", **entities):
     ("any vegan places?", ()),
     ("I'm vegetarian", ()),
     ("is that near the city centre?", ("area",)),
+    ("is it close to the centre?", ("area",)),
+    ("is it central?", ("area",)),
     # search filters, not questions about one place
     ("Is there a hotel in the north?", ()),
     ("I need a hotel with free wifi", ()),
@@ -151,6 +153,8 @@ def test_a_yes_or_no_question_is_answered_yes_or_no_first():
     assert answer_text(Subject("attraction", "Ashcombe Museum"), ("entrance_fee",), {"entrance_fee": "free"},
                        question="is it free to get in?") == "Yes, entry to Ashcombe Museum is free."
     assert yes_or_no("is it cheap or expensive?", ("price",), attributes) is None
+    assert yes_or_no("is it close to the centre?", ("area",), attributes) == "Yes"
+    assert yes_or_no("is it central?", ("area",), {"area": "north"}) == "No"
     # not a yes/no question, several things asked, or the catalogue silent: the facts alone
     assert yes_or_no("what area is it in?", ("area",), attributes) is None
     assert yes_or_no("does it have wifi and parking?", ("internet", "parking"), attributes) is None
