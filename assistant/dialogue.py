@@ -80,7 +80,7 @@ from policies.decisions import (
     Utter,
 )
 from policies.index import REQUESTED_SLOT, index
-from policies.words import join_words
+from policies.words import join_words, place_name
 from nlu.types import Parse
 
 if TYPE_CHECKING:
@@ -542,7 +542,9 @@ class _TurnRun:
             return False  # "what's the address? and I need a taxi": more than questions
         request = self.whole(parse, requests)
         wanted = questions.asked(request.text)
-        if not wanted or not questions.only_asks(request, wanted, self.domain):
+        if not wanted:
+            return self.answer_feature_question(request, ctx)
+        if not questions.only_asks(request, wanted, self.domain):
             return False
         about = questions.subject(request, self.state, self.domain, ctx.pending, wanted)
         if about is None:
@@ -555,6 +557,29 @@ class _TurnRun:
                                      task_policy.label(self.domain, task) if task is not None else None,
                                      question=request.text)
         self.apply(questions.decisions(text, about, ctx.pending, self.state, self.domain))
+        return True
+
+    def answer_feature_question(self, request: Request, ctx: TurnContext) -> bool:
+        """ "Does it have a pool?", "is it quiet?", "is breakfast included?" about the place suggested
+        or chosen: answered from its catalogue features (the NLU reads them as a swimming pool to
+        visit, a restaurant for breakfast, a taste to remember). False for any other message."""
+        asked = questions.asked_feature(request.text)
+        recommender = self.dm.recommender
+        if asked is None or recommender is None:
+            return False
+        about = questions.subject(request, self.state, self.domain, ctx.pending, ("feature",))
+        item = recommender.find(about.kind, about.name) if about is not None and about.name else None
+        if item is None:
+            return False
+        known = recommender.feature_words(item.kind)
+        if not asked.of_it and asked.feature not in known:
+            return False  # "is there a museum nearby?": a search, not a question about this place
+        called = place_name(about.name)  # type: ignore[union-attr, arg-type]
+        if asked.feature == "about":
+            text = questions.answer_text(about, ("about",), item.attributes, item.description)  # type: ignore[arg-type]
+        else:
+            text = questions.feature_answer(called, asked.feature, item.attributes.get("features"), known)
+        self.apply(questions.decisions(text, about, ctx.pending, self.state, self.domain))  # type: ignore[arg-type]
         return True
 
     def answer_alongside(self, parse: Parse, ctx: TurnContext) -> list[Decision]:

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
-from assistant.profile.describe import value_words
+from assistant.profile.describe import feature_clause, value_words
+from assistant.profile.updates import canonical_feature
 from assistant.recommender.words import article, capitalised, type_words
 from policies import cues, slot_policy
 from policies.decisions import CONFIRM, SLOT, SUGGESTION, Decision, Utter
@@ -90,6 +91,82 @@ def asked(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+_LEAD = r"^\W*(?:(?:and|so|also|ok(?:ay)?|great|oh|but)\W+)*"
+_THING = r"(?P<f>[a-z][\w' \-]{1,30}?)"
+_END = r"(?: there| on site| available| too| as well)?\W*$"
+# a thing a place has or is, asked about the place under discussion ("does it have a pool?", "is it
+# quiet?", "is breakfast included?"); the whole message asks it, anything more is left to the routing
+_FEATURE_ASKED = tuple(re.compile(_LEAD + pattern + _END, re.I) for pattern in (
+    r"(?:does|do) (?:it|they|that|this|that place|the (?:hotel|guesthouse|place|restaurant|attraction|museum))"
+    r" (?:have|has|offer|provide|come with|do) (?:an? |any |some |its own |their own )?" + _THING,
+    r"is there (?:an? |any |some )?" + _THING,
+    r"(?:is|are) (?:the )?" + _THING + r" included",
+    r"(?:is|are) (?:it|they|that|this|that place|the place) (?:very |really |quite |a |an )?" + _THING
+    + r"(?: place| one| spot)?",
+))
+# "is it any good?": what the place is like, which its description says
+_GOOD = frozenset({"good", "any good", "nice", "worth it", "worth a visit", "worth visiting", "popular",
+                   "good place", "nice place"})
+_FEATURE_ALIASES = {"swimming pool": "pool", "pools": "pool", "gardens": "garden", "views": "view",
+                    "guided tour": "guided tours", "tours": "guided tours", "music": "live music",
+                    "outdoor space": "outdoor seating", "reception": "24-hour reception",
+                    "night reception": "24-hour reception", "lift": "wheelchair access", "elevator": "wheelchair access",
+                    "kid friendly": "child friendly", "good for kids": "child friendly", "open late": "late opening",
+                    "dog-friendly": "dog friendly", "child-friendly": "child friendly"}
+
+
+@dataclass(frozen=True)
+class FeatureAsked:
+    """A thing asked of a place: ``feature`` as the catalogue writes it ("swimming pool" -> "pool",
+    "wheelchair accessible" -> "wheelchair access"; "about" for "is it any good?"). ``of_it``: the
+    message says which place ("does *it* have a pool?"); "is there a pool?" may be a search too, so it
+    counts only where such places list that feature."""
+
+    feature: str
+    of_it: bool
+
+
+def asked_feature(text: str) -> FeatureAsked | None:
+    """What a message asks whether the place has or is; None when it asks nothing of the kind."""
+    text = text or ""
+    if asked(text):
+        return None  # "is there parking?" is a question of its own
+    for number, pattern in enumerate(_FEATURE_ASKED):
+        match = pattern.search(text)
+        if match is None:
+            continue
+        of_it = number != 1  # all but "is there a ...?" ("is there a hotel with a pool?" is a search)
+        phrase = re.sub(r"\s+", " ", match.group("f").lower()).strip(" -'")
+        if phrase in _GOOD:
+            return FeatureAsked("about", of_it)
+        phrase = _FEATURE_ALIASES.get(phrase, phrase)
+        return FeatureAsked(canonical_feature(phrase) or phrase, of_it)
+    return None
+
+
+def feature_answer(called: str, feature: str, features: Any, known: Any) -> str:
+    """ "Yes, Kingsmere Hotel has a pool." / "Not as far as I know: ... doesn't list a gym." from the
+    place's ``features`` and every feature its kind of place can list (``known``); a thing no place
+    lists is not known either way."""
+    have = {str(f).lower() for f in features or ()}
+    clause = feature_clause(feature)
+    if feature in have:
+        return "Yes, " + _with_subject(called, clause)
+    if feature in {str(f).lower() for f in known or ()}:
+        if clause.startswith("it's "):
+            return f"Not as far as I know: {called} isn't listed as {clause[len('it' + chr(39) + 's '):]}."
+        listed = clause[len("it has "):] if clause.startswith("it has ") else feature
+        return f"Not as far as I know: {called} doesn't list {listed}."
+    return f"I'm afraid I don't know that about {called}."
+
+
+def _with_subject(called: str, clause: str) -> str:
+    """ "it's quiet" -> "Kingsmere Hotel is quiet.", "it has a pool" -> "Kingsmere Hotel has a pool."."""
+    if clause.startswith("it's "):
+        return f"{called} is {clause[len('it' + chr(39) + 's '):]}."
+    return f"{called} {clause[len('it '):]}."
+
+
 _BOOK = re.compile(r"\b(?:book|reserve)\b", re.I)
 # a place chosen by name ("I'd like the Kingsmere Hotel. Does it have parking?"): more than a question
 _CHOOSE = re.compile(r"\b(?:i'?d like|i would like|i want|i'?ll (?:take|have|go with|try)|we'?ll (?:take|have|go with)"
@@ -99,7 +176,7 @@ _CLAUSE = re.compile(r"[^.!?;]+")
 # hotel-internet): a name, or the attribute asked
 _ASKED_SLOTS = {"internet": "internet", "parking": "parking", "stars": "stars", "price": "pricerange",
                 "area": "area", "food": "food", "type": "type", "vegetarian": "diet", "vegan": "diet",
-                "halal": "diet", "gluten_free": "diet"}
+                "halal": "diet", "gluten_free": "diet", "feature": "features"}
 # a diet asked about -> (the catalogue's attribute, how it is said)
 _DIETS = {"vegetarian": ("vegetarian_options", "vegetarian options"), "vegan": ("vegan_options", "vegan options"),
           "halal": ("halal", "halal food"), "gluten_free": ("gluten_free_options", "gluten-free options")}

@@ -184,3 +184,40 @@ def test_a_booked_train_answers_its_times_fare_and_journey():
         "TR3894 leaves at 08:33. TR3894 arrives at 09:56. Tickets on TR3894 cost £15.21 each."
     assert answer_text(Subject("train", None, "train-2", {}), ("duration",), None).startswith(
         "The train isn't booked yet")
+
+
+@pytest.mark.parametrize("text, feature, of_it", [
+    ("does it have a pool?", "pool", True),
+    ("is breakfast included?", "breakfast", True),
+    ("is it wheelchair accessible?", "wheelchair access", True),
+    ("and is it dog friendly?", "dog friendly", True),
+    ("is it open late?", "late opening", True),
+    ("does the hotel have a spa?", "spa", True),
+    ("is it any good?", "about", True),
+    ("is there a swimming pool?", "pool", False),  # a question or a search: the place's kind decides
+])
+def test_a_thing_asked_of_a_place(text, feature, of_it):
+    from policies.questions import FeatureAsked, asked_feature
+    assert asked_feature(text) == FeatureAsked(feature, of_it)
+
+
+def test_what_is_no_question_about_a_things_place_has():
+    from policies.questions import asked_feature
+    assert asked_feature("is there parking?") is None  # asked of its own
+    assert asked_feature("I need a hotel with a pool") is None
+    assert asked_feature("book it please") is None
+
+
+def test_a_thing_a_place_has_or_is_is_answered_from_its_features():
+    from policies.questions import feature_answer
+    known = ["pool", "gym", "quiet", "late opening"]
+    assert feature_answer("Kingsmere Hotel", "pool", ["pool", "spa"], known) == "Yes, Kingsmere Hotel has a pool."
+    assert feature_answer("Kingsmere Hotel", "quiet", ["quiet"], known) == "Yes, Kingsmere Hotel is quiet."
+    assert feature_answer("Kingsmere Hotel", "gym", ["pool"], known) == \
+        "Not as far as I know: Kingsmere Hotel doesn't list a gym."
+    assert feature_answer("Kingsmere Hotel", "quiet", [], known) == \
+        "Not as far as I know: Kingsmere Hotel isn't listed as quiet."
+    assert feature_answer("Kingsmere Hotel", "late opening", [], known) == \
+        "Not as far as I know: Kingsmere Hotel doesn't list late opening."
+    assert feature_answer("Kingsmere Hotel", "sauna", ["pool"], known) == \
+        "I'm afraid I don't know that about Kingsmere Hotel."

@@ -118,6 +118,11 @@ PARSES = ScriptedParser(
     said("ok book it for 2 people", "book_restaurant", 0.6, restaurant_bookpeople=2),
     said("actually book it for 3 people", "book_restaurant", 0.42, restaurant_bookpeople=3),
     said("and book a table for 2 people", "book_restaurant", restaurant_bookpeople=2),
+    said("an expensive hotel in the centre", "find_hotel", hotel_pricerange="expensive", hotel_area="centre"),
+    said("does it have a pool?", "find_attraction", attraction_type=("swimmingpool", "pool")),
+    said("is breakfast included?", "find_restaurant"),
+    said("is it wheelchair accessible?", "inform_preference", feature=("wheelchair access", "wheelchair accessible")),
+    said("is there a museum nearby?", "find_attraction", attraction_type="museum"),
 )
 
 
@@ -579,6 +584,25 @@ def test_book_it_read_as_a_table_while_a_hotel_is_offered_or_confirmed_is_the_ho
     assert "changed to 3" in reply and ("3 guests" in reply or "for 3" in reply)
     talk("and book a table for 2 people")  # a table named: a restaurant booking after all
     assert talk.task("restaurant") is not None
+
+
+def test_what_a_suggested_hotel_has_is_answered_and_starts_nothing(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "pia")
+    talk("an expensive hotel in the centre")
+    item = talk.last
+    features = set(item["attributes"].get("features") or [])
+    reply = talk("does it have a pool?")
+    said = "has a pool" if "pool" in features else "doesn't list a pool"
+    assert said in reply and item["name"] in reply
+    reply = talk("is breakfast included?")
+    assert ("has breakfast" if "breakfast" in features else "doesn't list breakfast") in reply
+    reply = talk("is it wheelchair accessible?")
+    assert "wheelchair access" in reply
+    state = talk.assistant.state("pia")
+    assert [t.type for t in state.tasks] == ["hotel"] and talk.last["id"] == item["id"]  # nothing else started
+    assert "wheelchair access" not in talk.assistant.profile("pia").constraints.accessibility  # asked, not said
+    talk("is there a museum nearby?")  # no feature of a hotel: a search for a museum
+    assert talk.task("attraction") is not None
 
 
 def test_the_users_own_words_pick_the_candidates(domain, runner, recommender, db):
