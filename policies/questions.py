@@ -144,6 +144,9 @@ def asked_feature(text: str) -> FeatureAsked | None:
     return None
 
 
+_ITS = "it's "
+
+
 def feature_answer(called: str, feature: str, features: Any, known: Any) -> str:
     """ "Yes, Kingsmere Hotel has a pool." / "Not as far as I know: ... doesn't list a gym." from the
     place's ``features`` and every feature its kind of place can list (``known``); a thing no place
@@ -153,8 +156,8 @@ def feature_answer(called: str, feature: str, features: Any, known: Any) -> str:
     if feature in have:
         return "Yes, " + _with_subject(called, clause)
     if feature in {str(f).lower() for f in known or ()}:
-        if clause.startswith("it's "):
-            return f"Not as far as I know: {called} isn't listed as {clause[len('it' + chr(39) + 's '):]}."
+        if clause.startswith(_ITS):
+            return f"Not as far as I know: {called} isn't listed as {clause[len(_ITS):]}."
         listed = clause[len("it has "):] if clause.startswith("it has ") else feature
         return f"Not as far as I know: {called} doesn't list {listed}."
     return f"I'm afraid I don't know that about {called}."
@@ -162,8 +165,8 @@ def feature_answer(called: str, feature: str, features: Any, known: Any) -> str:
 
 def _with_subject(called: str, clause: str) -> str:
     """ "it's quiet" -> "Kingsmere Hotel is quiet.", "it has a pool" -> "Kingsmere Hotel has a pool."."""
-    if clause.startswith("it's "):
-        return f"{called} is {clause[len('it' + chr(39) + 's '):]}."
+    if clause.startswith(_ITS):
+        return f"{called} is {clause[len(_ITS):]}."
     return f"{called} {clause[len('it '):]}."
 
 
