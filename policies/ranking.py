@@ -571,9 +571,12 @@ def _needs_known_first(ranked: list[Ranked], profile: UserProfile) -> tuple[list
     needs = profile.constraints.accessibility
     if not needs:
         return ranked, []
-    known = [r for r in ranked if all(_need_known(r.candidate, need) for need in needs)]
-    if not known:
-        return ranked, []
-    return known, [Excluded(r.candidate, tuple(f"{need} not known" for need in needs
-                                               if not _need_known(r.candidate, need)))
-                   for r in ranked if r not in known]
+    known: list[Ranked] = []
+    unsure: list[Excluded] = []
+    for r in ranked:  # one pass: ranked items compare by value, slowly
+        missing = tuple(f"{need} not known" for need in needs if not _need_known(r.candidate, need))
+        if missing:
+            unsure.append(Excluded(r.candidate, missing))
+        else:
+            known.append(r)
+    return (known, unsure) if known else (ranked, [])
