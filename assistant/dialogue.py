@@ -332,7 +332,7 @@ class _TurnRun:
                                   timestamp=self.dm.clock()))
             self.record(ev.restart(timestamp=self.dm.clock()))
             return
-        if language.not_english(parse.text, [(e.start, e.end) for e in parse.entities]):
+        if language.not_english(parse.text, self.known_names(parse)):
             # the model only reads English: say so rather than act on a guess, then the open question again
             self.apply([Utter("utter_english_only")])
             self.apply(slot_policy.reask(self.state, self.domain))
@@ -558,6 +558,16 @@ class _TurnRun:
                                      question=request.text)
         self.apply(questions.decisions(text, about, ctx.pending, self.state, self.domain))
         return True
+
+    def known_names(self, parse: Parse) -> list[tuple[int, int]]:
+        """Where the message names a place the catalogue has ("La Paellera"): no evidence of its language.
+        Only known names: the model may tag a whole foreign sentence as a name."""
+        recommender = self.dm.recommender
+        if recommender is None:
+            return []
+        kinds = {slot: kind for kind, slot in index(self.domain).name_slot.items()}
+        return [(e.start, e.end) for e in parse.entities
+                if e.entity in kinds and isinstance(e.value, str) and recommender.find(kinds[e.entity], e.value)]
 
     def answer_feature_question(self, request: Request, ctx: TurnContext) -> bool:
         """ "Does it have a pool?", "is it quiet?", "is breakfast included?" about the place suggested

@@ -123,6 +123,8 @@ PARSES = ScriptedParser(
     said("is breakfast included?", "find_restaurant"),
     said("is it wheelchair accessible?", "inform_preference", feature=("wheelchair access", "wheelchair accessible")),
     said("is there a museum nearby?", "find_attraction", attraction_type="museum"),
+    said("¿tiene piscina?", "find_restaurant", restaurant_name="¿tiene piscina"),
+    said("La Paellera o El Rincon", "find_restaurant", restaurant_name="La Paellera"),
 )
 
 
@@ -603,6 +605,16 @@ def test_what_a_suggested_hotel_has_is_answered_and_starts_nothing(domain, runne
     assert "wheelchair access" not in talk.assistant.profile("pia").constraints.accessibility  # asked, not said
     talk("is there a museum nearby?")  # no feature of a hotel: a search for a museum
     assert talk.task("attraction") is not None
+
+
+def test_a_foreign_sentence_the_model_tags_as_a_name_is_still_foreign_but_a_known_name_is_not(domain, runner,
+                                                                                               recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "ida")
+    assert "only chat in English" in talk("¿tiene piscina?")
+    assert talk.task("restaurant") is None
+    # "La Paellera" is a restaurant the catalogue has: only "o El Rincon" is left, one foreign word
+    assert "only chat in English" not in talk("La Paellera o El Rincon")
+    assert talk.task("restaurant") is not None
 
 
 def test_the_users_own_words_pick_the_candidates(domain, runner, recommender, db):
