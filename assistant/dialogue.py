@@ -333,9 +333,13 @@ class _TurnRun:
             self.record(ev.restart(timestamp=self.dm.clock()))
             return
         if language.not_english(parse.text, self.known_names(parse)):
-            # the model only reads English: say so rather than act on a guess, then the open question again
-            self.apply([Utter("utter_english_only")])
-            self.apply(slot_policy.reask(self.state, self.domain))
+            # the model only reads English: say so rather than act on a guess, and keep the open question
+            # (a slot or a confirmation asked again; a suggestion or a choice left open for its answer)
+            pending = ctx.pending
+            if pending is not None and pending.expects not in (None, SLOT, CONFIRM):
+                self.apply([Utter("utter_english_only", task_id=pending.task_id, expects=pending.expects)])
+            else:
+                self.apply([Utter("utter_english_only")] + slot_policy.reask(self.state, self.domain))
             return
         if self.answer_question(parse, ctx):
             return

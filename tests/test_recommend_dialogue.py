@@ -610,8 +610,12 @@ def test_what_a_suggested_hotel_has_is_answered_and_starts_nothing(domain, runne
 def test_a_foreign_sentence_the_model_tags_as_a_name_is_still_foreign_but_a_known_name_is_not(domain, runner,
                                                                                                recommender, db):
     talk = Talk(make(domain, runner, recommender, db), "ida")
-    assert "only chat in English" in talk("¿tiene piscina?")
+    talk("somewhere to stay for 2 nights from friday")
+    offered = talk.last["name"]
+    assert talk("¿tiene piscina?") == "Sorry, I can only chat in English for now. Could you say that in English?"
     assert talk.task("restaurant") is None
+    talk("ok book it for 2 people")  # the suggestion stayed open: this takes it
+    assert talk.task("hotel").slots["hotel-name"] == offered
     # "La Paellera" is a restaurant the catalogue has: only "o El Rincon" is left, one foreign word
     assert "only chat in English" not in talk("La Paellera o El Rincon")
     assert talk.task("restaurant") is not None
