@@ -41,6 +41,7 @@ from assistant.profile.updates import (
     apply_entities,
     apply_feedback,
     apply_outcome,
+    apply_price_wish,
     apply_statement,
     reason_kinds,
     record_suggestion,
@@ -70,6 +71,7 @@ from policies.decisions import (
     DetectConflict,
     Feedback,
     ForgetUser,
+    RaiseBudget,
     Recommend,
     ResolveConflict,
     ResumeTask,
@@ -189,6 +191,9 @@ class _TurnRun:
                 self.recommend(decision)
             elif isinstance(decision, Feedback):
                 self.feedback(decision)
+            elif isinstance(decision, RaiseBudget):
+                if self.user is not None:
+                    self.user.update(apply_price_wish(self.user.profile, decision.level, self.dm.clock()))
             elif isinstance(decision, ForgetUser):
                 self.quiet = True  # the conversation is about to be erased: no more questions in it
                 if self.user is not None:
@@ -342,6 +347,9 @@ class _TurnRun:
                 self.apply([Utter("utter_english_only")] + slot_policy.reask(self.state, self.domain))
             return
         if self.answer_question(parse, ctx):
+            return
+        if self.answer_comparison(parse, ctx):
+            self.finish(ctx)
             return
         alongside = self.answer_alongside(parse, ctx)
         self.apply(alongside)
@@ -561,6 +569,19 @@ class _TurnRun:
                                      task_policy.label(self.domain, task) if task is not None else None,
                                      question=request.text)
         self.apply(questions.decisions(text, about, ctx.pending, self.state, self.domain))
+        return True
+
+    def answer_comparison(self, parse: Parse, ctx: TurnContext) -> bool:
+        """ "Anything cheaper?" / "something more upmarket?" to the suggestion on the table: the next
+        suggestion one price range along. False for any other message."""
+        pending = ctx.pending
+        requests = Request.from_parse(parse)
+        if pending is None or pending.expects != SUGGESTION or not requests:
+            return False
+        decisions = recommend_policy.compare(pending, self.state, self.whole(parse, requests), self.domain)
+        if decisions is None:
+            return False
+        self.apply(decisions)
         return True
 
     def known_names(self, parse: Parse) -> list[tuple[int, int]]:

@@ -235,6 +235,18 @@ class DialogueState:
             n += 1
         return f"{task_type}-{n}"
 
+    def ever_focused(self, task: Task) -> bool:
+        """Whether the task has held the focus; one that never has waits in the queue it was put in."""
+        if self.focus == task.id:
+            return True
+        for event in self.events:
+            if event.get("task_id") != task.id:
+                continue
+            kind = event.get("event")
+            if kind == ev.TASK_RESUMED or (kind == ev.TASK_STARTED and event.get("focus", True)):
+                return True
+        return False
+
     def turns_idle(self, task: Task) -> int:
         """User turns since the task last changed (a suspended task idle for N turns is brought back)."""
         return self.turn - task.updated_turn

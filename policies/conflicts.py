@@ -401,7 +401,9 @@ def stale(state: DialogueState, domain: Domain, ctx: TurnContext, may_ask: bool,
     if not may_ask or any(c.kind == STALE and c.resolution is None for c in state.conflicts):
         return out  # one reminder at a time
     for task in state.suspended_tasks():
-        if task.id not in reminded and state.turns_idle(task) >= config.stale_after_turns:
+        # a task queued behind others ("I'll do the restaurant search right after the taxi") is not idle:
+        # it comes when its turn does, as the user was told
+        if task.id not in reminded and state.turns_idle(task) >= config.stale_after_turns and state.ever_focused(task):
             detail = {"idle_turns": state.turns_idle(task), "alongside": alongside}
             found = _Found(STALE, (task.id,), detail, "utter_remind_task",
                            {"task": label(domain, task)}, task.id)

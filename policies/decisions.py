@@ -196,6 +196,14 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class RaiseBudget:
+    """The user asked for a dearer place ("something more upmarket?"): a budget ceiling below ``level``
+    is lifted, or the ceiling learnt from "too pricey" would hide every place they asked for."""
+
+    level: str
+
+
+@dataclass(frozen=True)
 class ForgetUser:
     """Erase everything kept about the user (profile, learnt choices, conversations) after this turn."""
 
@@ -204,7 +212,7 @@ StateChange = Union[
     StartTask, UpdateTask, SetSlot, SuspendTask, ResumeTask, RequestConfirmation, CompleteTask, CancelTask,
     DetectConflict, ResolveConflict,
 ]
-Decision = Union[StateChange, Utter, SayText, RunAction, Recommend, Feedback, ForgetUser]
+Decision = Union[StateChange, Utter, SayText, RunAction, Recommend, Feedback, RaiseBudget, ForgetUser]
 
 
 def is_question(decision: Decision) -> bool:

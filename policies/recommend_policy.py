@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Collection
 
 from assistant.profile.model import slot_attribute
 from assistant.profile.updates import feeling
-from policies import cues, slot_policy
+from policies import comparisons, cues, slot_policy
 from policies.context import Pending, Request
-from policies.decisions import SLOT, Decision, Feedback, Recommend, ResumeTask, SetSlot, UpdateTask, Utter
+from policies.decisions import (SLOT, Decision, Feedback, RaiseBudget, Recommend, ResumeTask, SetSlot, UpdateTask,
+                                Utter)
 from policies.index import REQUESTED_SLOT, index
 
 if TYPE_CHECKING:
@@ -100,6 +101,52 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
         return [Feedback(task.id, item, accepted=False, reason=reason),
                 Recommend(task.id, kind, again.fallback, lead=lead)]
     return None
+
+
+def compare(pending: Pending, state: DialogueState, request: Request, domain: Domain) -> list[Decision] | None:
+    """ "Anything cheaper?", "something more upmarket?" to a suggestion: the next price range from the
+    offered place's, whatever the intent (the NLU reads "is there anything cheaper?" as nothing sure).
+    "Cheaper" is a reason to turn the place down (the profile learns the budget, as from "too pricey");
+    "more upmarket" a skip. With no range beyond the offered one the reply says so and offers another
+    place in the same range. None when the message compares nothing, or names another task."""
+    item = pending.recommendation
+    task = state.task(pending.task_id) if pending.task_id else None
+    if not item or task is None or not task.is_open:
+        return None
+    task_type = domain.tasks.get(task.type)
+    price_slot = _price_slot(task_type, domain) if task_type is not None else None
+    attributes = item.get("attributes") if isinstance(item.get("attributes"), dict) else {}
+    step = comparisons.price_step(request.text, attributes.get("pricerange"))
+    if step is None or price_slot is None or task_type is None:
+        return None
+    if any(name != task.type for name in cues.named_tasks(request.text or "", domain, request.entities)):
+        return None  # "is there a cheaper restaurant?" while a hotel is offered: a search of its own
+    idx = index(domain)
+    # the comparison word itself may be tagged ("cheaper" as the cheap range): the step replaces it
+    proposed = {s: v for s, v in slot_policy.proposals(task.type, request.entities, domain).items()
+                if s != idx.name_slot.get(task.type) and not _is_price(s, domain)}
+    checked = slot_policy.check(task.slots, {**proposed, price_slot: step.level or step.offered}, domain, state)
+    kind = str(item.get("kind") or task_type.recommend or task.type)
+    fallback = tuple(slot_policy.ask(task, idx.name_slot[task.type], task_type)) if task.type in idx.name_slot else ()
+    if step.level is None:
+        feedback = Feedback(task.id, item, accepted=False, skipped=True)
+        lead = "utter_nothing_cheaper" if step.direction < 0 else "utter_nothing_dearer"
+    elif step.direction < 0:
+        feedback, lead = Feedback(task.id, item, accepted=False, reason=request.text), "utter_suggestion_rejected"
+    else:
+        feedback, lead = Feedback(task.id, item, accepted=False, skipped=True), "utter_suggest_dearer"
+    wish: list[Decision] = [RaiseBudget(step.level)] if step.direction > 0 and step.level else []
+    return [feedback, *wish, *slot_policy.fill(task.id, checked, domain, announce_corrections=False),
+            Recommend(task.id, kind, fallback, lead=lead)]
+
+
+def _price_slot(task_type: TaskType, domain: Domain) -> str | None:
+    return next((s for s in (*task_type.required_slots, *task_type.optional) if _is_price(s, domain)), None)
+
+
+def _is_price(slot: str, domain: Domain) -> bool:
+    spec = domain.slots.get(slot)
+    return spec is not None and spec.kind == "pricerange"
 
 
 def refers_to_task(request: Request, owner_type: str, domain: Domain) -> bool:

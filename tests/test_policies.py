@@ -551,6 +551,20 @@ def test_stale_task_reminded_once(domain):
 
 
 
+def test_queued_task_that_never_had_the_focus_is_not_reminded(domain):
+    # "what can I eat nearby?" while a taxi waits for its yes: the search was put in the queue, not left
+    state = state_of(task("taxi-1", "taxi", 50), task("restaurant-1", "restaurant", 30, focus=False), turns=0)
+    for _ in range(6):
+        state.apply(ev.user("...", None))
+    assert conflicts.stale(state, domain, ctx(stale_after_turns=4), may_ask=True) == []
+    state.apply(ev.task_resumed("restaurant-1", timestamp=1.0))  # worked on, then left for the taxi again
+    state.apply(ev.task_resumed("taxi-1", timestamp=1.0))
+    for _ in range(4):
+        state.apply(ev.user("...", None))
+    detect, remind = conflicts.stale(state, domain, ctx(stale_after_turns=4), may_ask=True)
+    assert detect.task_ids == ("restaurant-1",) and remind.response == "utter_remind_task"
+
+
 def test_stale_task_dropped_only_after_a_reminder_the_user_could_answer_alone(domain):
     for alongside in (False, True):
         state = state_of(task("hotel-1", "hotel", 30), task("taxi-1", "taxi", 50), turns=0)

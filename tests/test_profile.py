@@ -30,6 +30,7 @@ from assistant.profile.updates import (  # noqa: E402
     apply_feedback,
     apply_cancellation,
     apply_outcome,
+    apply_price_wish,
     apply_statement,
     drop_constraint,
     nudge,
@@ -431,10 +432,22 @@ def test_too_pricey_sets_the_budget_ceiling_below_the_items_price(reason):
     assert p2.constraints.budget_max == "cheap"  # the ceiling only comes down
 
 
-def test_too_pricey_for_a_cheap_place_marks_the_price_down_without_a_ceiling():
+def test_too_pricey_for_a_cheap_place_sets_no_ceiling_and_says_nothing_against_cheap_places():
+    # the user wants it cheaper still: marking cheap places down would push the dearer ones up
+    # (and the profile read "You don't like cheap places" beside "You keep to cheap places")
     cheap = {**CURRY, "attributes": {**CURRY["attributes"], "pricerange": "cheap"}}
     p, _ = apply_feedback(empty(), cheap, False, "too pricey", T0)
-    assert p.constraints.budget_max is None and score(p, "pricerange", "cheap") < 0
+    assert p.constraints.budget_max is None and score(p, "pricerange", "cheap") == 0.0
+    assert p.history[-1].event == "rejected" and p.history[-1].reason == "too pricey"
+
+
+def test_a_wish_for_a_dearer_place_lifts_a_lower_budget_ceiling_only():
+    p, _ = apply_feedback(empty(), KETTLE, False, "too pricey", T0)
+    assert p.constraints.budget_max == "moderate"
+    same, changes = apply_price_wish(p, "moderate", T0 + 1)
+    assert same.constraints.budget_max == "moderate" and changes == []
+    lifted, changes = apply_price_wish(p, "expensive", T0 + 1)
+    assert lifted.constraints.budget_max is None and changes == ["No budget limit any more."]
 
 
 def test_too_far_marks_the_area_down_and_the_hotels_area_up():

@@ -125,6 +125,10 @@ PARSES = ScriptedParser(
     said("is there a museum nearby?", "find_attraction", attraction_type="museum"),
     said("¿tiene piscina?", "find_restaurant", restaurant_name="¿tiene piscina"),
     said("La Paellera o El Rincon", "find_restaurant", restaurant_name="La Paellera"),
+    said("is there anything cheaper?", "inform", 0.46),
+    said("anything cheaper?", "inform", 0.65, restaurant_pricerange=("cheap", "cheaper")),
+    said("something more upmarket?", "ask_alternative", 0.7),
+    said("is there a cheaper restaurant around?", "find_restaurant", restaurant_pricerange=("cheap", "cheaper")),
 )
 
 
@@ -787,3 +791,42 @@ def test_a_place_named_for_an_area_is_the_area_it_is_in(domain, runner, recommen
     assert "There's more than one college: in the " in reply and "centre, north, south, east or west?" in reply
     assert "Sorry" not in reply and "valid" not in reply
     assert talk.task("hotel").slots.get("hotel-area") is None
+
+
+def test_anything_cheaper_steps_down_from_the_offered_price_and_more_upmarket_steps_up(domain, runner, recommender,
+                                                                                       db):
+    talk = Talk(make(domain, runner, recommender, db), "cal")
+    talk("a hotel in the north")
+    while talk.last["attributes"]["pricerange"] != "moderate":
+        talk("something else")
+    moderate = talk.last
+    # the model is unsure of the intent and tags nothing: the words ask for the next range down
+    reply = talk("is there anything cheaper?")
+    cheap = talk.last
+    assert cheap["attributes"]["pricerange"] == "cheap" and cheap["attributes"]["area"] == "north", reply
+    assert talk.task("hotel").slots["hotel-pricerange"] == "cheap"
+    profile = talk.assistant.profile("cal")
+    assert profile.constraints.budget_max == "cheap"  # as from "too pricey"
+    assert [(h.item_id, h.event) for h in profile.history][-2] == (moderate["id"], "rejected")
+
+    reply = talk("anything cheaper?")  # nothing is cheaper than cheap: said, and another cheap one
+    assert reply.split(" | ")[0] in ("That one is already in the lowest price range.",
+                                     "That's as cheap as they come, I'm afraid.")
+    assert talk.last["attributes"]["pricerange"] == "cheap" and talk.last["id"] != cheap["id"]
+
+    talk("something more upmarket?")  # one range up, and the budget learnt above no longer hides it
+    assert talk.last["attributes"]["pricerange"] == "moderate" and talk.last["id"] != moderate["id"]
+    assert talk.assistant.profile("cal").constraints.budget_max is None
+    talk("something more upmarket?")
+    assert talk.last["attributes"]["pricerange"] == "expensive"
+    reply = talk("something more upmarket?")
+    assert reply.startswith("That one is already in the top price range")
+
+
+def test_a_cheaper_place_of_another_kind_is_a_search_of_its_own(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "dee")
+    talk("a hotel in the north")
+    talk("surprise me")
+    talk("is there a cheaper restaurant around?")
+    assert talk.task("restaurant") is not None
+    assert "hotel-pricerange" not in talk.task("hotel").slots

@@ -476,6 +476,16 @@ def _price_statement(draft: _Draft, level: str, clause: str) -> None:
         draft.move("pricerange", level, feeling)
 
 
+def apply_price_wish(profile: UserProfile, level: str, now: float, *,
+                     half_life: float | None = DEFAULT_HALF_LIFE) -> Updated:
+    """ "Something more upmarket?": the user wants places at ``level``; a budget ceiling below it goes."""
+    draft = _Draft(profile, now, half_life)
+    ceiling, rank = price_rank(draft.budget), price_rank(level)
+    if ceiling is not None and rank is not None and rank > ceiling:
+        draft.set_budget(None)
+    return draft.done()
+
+
 def _drop(draft: _Draft, kind: str, value: str) -> None:
     if kind == "diet" and value in draft.diet:
         draft.diet.remove(value)
@@ -545,7 +555,8 @@ def apply_feedback(profile: UserProfile, item: Any, accepted: bool, reason: str 
                     ceiling = price_rank(draft.budget)
                     if ceiling is None or ceiling > rank - 1:
                         draft.set_budget(PRICE_LEVELS[rank - 1])
-                draft.move("pricerange", PRICE_LEVELS[rank], REASON_NUDGE / 2)
+                    # "too pricey" for the cheapest range says nothing against cheap places
+                    draft.move("pricerange", PRICE_LEVELS[rank], REASON_NUDGE / 2)
         elif kind == "distance":
             for value in (v for a, v in ref.pairs() if a == "area"):
                 draft.move("area", value, REASON_NUDGE / 2)
