@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from policies import cues, recommend_policy, slot_policy
 from policies.context import Request
 from policies.decisions import (ANYTHING_ELSE, CANCEL_BOOKING, CHANGE_BOOKING, CONFIRM, CONFLICT, OFFER, RETRY, SLOT,
-                                SUGGESTION, Decision, Utter)
+                                SUGGESTION, Decision, Recommend, Utter)
 from policies.index import index
 from policies.task_policy import resume_target
 
@@ -64,13 +64,21 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
             return [Utter(response, values or {})]
         return [Utter(response, values or {}, keep.task_id, expects=keep.expects, conflict=keep.conflict)]
 
+    def out_of_scope() -> list[Decision]:
+        # "what time is check-in?" to a suggestion: after "I can't help with that", the suggestion is
+        # offered again (the same place), or the user is left with no question to answer
+        shown = keep.recommendation if keep is not None and keep.expects == SUGGESTION else None
+        if keep is not None and shown and keep.task_id and shown.get("kind"):
+            return [Utter("utter_out_of_scope"), Recommend(keep.task_id, str(shown["kind"]))]
+        return utter("utter_out_of_scope")
+
     if parse.intent.name is None or not (parse.text or "").strip():
         return utter("utter_default")
     if ctx.pending is not None and ctx.pending.expects == SUGGESTION and \
             recommend_policy.SURPRISE.search(parse.text or ""):
         return []  # "show me something random" to a suggestion: another one, whatever the intent
     if parse.intent.name in OUT_OF_SCOPE_INTENTS:
-        return utter("utter_out_of_scope")
+        return out_of_scope()
     if len(parse.segments) > 1 or _answers_focused_task(state, parse, domain) or _goes_back(state, parse, domain):
         return []
     if ctx.pending is not None and ctx.pending.expects == SUGGESTION and recommend_policy.is_answer(
@@ -105,7 +113,7 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
             if p.confidence >= config.option_floor and _offerable(p.name, domain, yes_no_open)
         ]
     if not options:
-        return utter("utter_out_of_scope")
+        return out_of_scope()
     payload_entities = _payload_entities(parse)
     first = (phrase(options[0].name, domain), payload(options[0], payload_entities))
     other = SOMETHING_ELSE

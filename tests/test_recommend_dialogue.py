@@ -129,6 +129,7 @@ PARSES = ScriptedParser(
     said("anything cheaper?", "inform", 0.65, restaurant_pricerange=("cheap", "cheaper")),
     said("something more upmarket?", "ask_alternative", 0.7),
     said("is there a cheaper restaurant around?", "find_restaurant", restaurant_pricerange=("cheap", "cheaper")),
+    said("what time is check in?", "out_of_scope", 0.8),
 )
 
 
@@ -830,3 +831,15 @@ def test_a_cheaper_place_of_another_kind_is_a_search_of_its_own(domain, runner, 
     talk("is there a cheaper restaurant around?")
     assert talk.task("restaurant") is not None
     assert "hotel-pricerange" not in talk.task("hotel").slots
+
+
+def test_out_of_scope_to_a_suggestion_offers_the_same_place_again(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "eve")
+    talk("a hotel in the north")
+    offered = talk.last
+    reply = talk("what time is check in?")
+    first, again = reply.split(" | ")
+    assert "can't help with that" in first or "outside what I can do" in first
+    assert again.startswith(f"How about {offered['name']}") and talk.last["id"] == offered["id"]
+    talk("sounds good")  # still the answer to that suggestion
+    assert talk.task("hotel").slots["hotel-name"] == offered["name"]
