@@ -311,7 +311,8 @@ def _merge(step: Step, existing: Task, task_type: TaskType, proposed: dict[str, 
     repeated = not focused_now and existing.created_turn < state.turn
     out: list[Decision] = []
     ids = (existing.id,)
-    if repeated and checked.corrected:
+    # "actually make it 3 tickets" says which: the one there is, corrected (no second journey to ask about)
+    if repeated and checked.corrected and not cues.CORRECTION.search(step.request.text or ""):
         detail = {"task_type": task_type.name, "slots": dict(checked.values), "goal": step.goal,
                   "priority": step.priority}
         return [
@@ -419,7 +420,8 @@ def inform(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
         task = state.task(task_id)
         checked = slot_policy.check(task.slots, proposed, domain, state)  # type: ignore[union-attr]
         out += slot_policy.fill(task_id, checked, domain)
-        if task_id != state.focus and checked.values:
+        # "I've changed the number of tickets to 3" says it already: no "Got it, I've updated ..." too
+        if task_id != state.focus and checked.values and not checked.corrected:
             out.append(Utter("utter_task_merged", {"task": label(domain, task)}, task_id))  # type: ignore[arg-type]
     for task_id, proposed in changes.items():
         return out + _ask_change_booking(state.task(task_id), proposed, domain)  # type: ignore[arg-type]

@@ -243,6 +243,18 @@ def test_same_task_requested_twice_is_merged(chat):
     assert [e["resolution"] for e in chat.last("conflict_resolved")] == ["second"]
 
 
+def test_a_correction_of_a_waiting_task_in_its_own_words_is_no_second_booking(chat):
+    chat(said("a train from cambridge to london on saturday leaving at 10am for 2 people", "book_train",
+              train_departure="cambridge", train_destination="london", train_day="saturday",
+              train_leaveat=("10:00", "10am"), train_bookpeople=2))
+    chat(said("also I need a taxi to the station", "book_taxi", taxi_destination="station"))
+    texts = chat(said("actually make it 3 tickets", "book_train", train_bookpeople=3))
+    assert [t.type for t in chat.state.tasks] == ["train", "taxi"]  # "actually": that one, corrected
+    assert chat.task("train").slots["train-bookpeople"] == 3
+    assert "utter_conflict_duplicate" not in chat.responses()
+    assert sum(t.startswith("Got it") for t in texts) <= 1, texts
+
+
 def test_a_corrected_day_reads_as_the_confirmation_writes_it(chat):
     chat(said(f"book a table at {PIZZA} for 2 on friday", "book_restaurant", restaurant_name=PIZZA,
               restaurant_bookpeople=2, restaurant_bookday="friday"))
@@ -865,6 +877,8 @@ def test_a_correction_tagged_for_a_task_not_under_way_corrects_the_waiting_task_
     chat(said("actually make it 3 people", "inform", restaurant_bookpeople=3))
     assert chat.task("train").slots["train-bookpeople"] == 3
     assert chat.task("restaurant") is None and chat.focus == chat.task("taxi").id
+    # one "I've changed the number of tickets to 3", not a "Got it, I've updated your train journey" too
+    assert chat.responses() == ["utter_slot_corrected", "utter_ask_taxi-departure"]
     chat(said("4 people", "inform", restaurant_bookpeople=4))  # no correction word: not a change of the train
     assert chat.task("train").slots["train-bookpeople"] == 3
 
