@@ -563,13 +563,27 @@ class _TurnRun:
             return False
         recommender = self.dm.recommender
         item = recommender.find(about.kind, about.name) if recommender is not None and about.name else None
+        if "distance" in wanted and item is None:
+            return False  # "how far is it?" of a taxi or a train: no place to measure
         task = self.state.task(about.task_id) if about.task_id else None
-        text = questions.answer_text(about, wanted, item.attributes if item is not None else None,
+        text = questions.answer_text(about, tuple(w for w in wanted if w != "distance"),
+                                     item.attributes if item is not None else None,
                                      item.description if item is not None else "",
                                      task_policy.label(self.domain, task) if task is not None else None,
                                      question=request.text)
+        if "distance" in wanted:
+            text = " ".join(t for t in (text, self.distance_text(request.text or "", about, item)) if t)
         self.apply(questions.decisions(text, about, ctx.pending, self.state, self.domain))
         return True
+
+    def distance_text(self, question: str, about: questions.Subject, item: Any) -> str:
+        """ "Is it far from my hotel?": how the two places' parts of town lie (or the place and the centre)."""
+        other = questions.distance_reference(question, about, self.state, self.domain)
+        recommender = self.dm.recommender
+        found = recommender.find(other.kind, other.name) if other is not None and other.name and recommender else None
+        return questions.distance_answer(place_name(str(about.name)), item.attributes.get("area"),
+                                         place_name(str(other.name)) if other is not None else None,
+                                         found.attributes.get("area") if found is not None else None)
 
     def answer_comparison(self, parse: Parse, ctx: TurnContext) -> bool:
         """ "Anything cheaper?" / "something more upmarket?" to the suggestion on the table: the next

@@ -60,6 +60,9 @@ _ASKED: tuple[tuple[str, str, bool], ...] = (
     ("halal", r"\bhalal\b", True),
     ("gluten_free", r"\bgluten[- ]?free\b|\bco?eliacs?\b", True),
     ("type", r"\bwhat (?:kind|type|sort) of (?:place|attraction|hotel|accommodation)\b", True),
+    # only as a question: "no, it's too far from my hotel" turns the place down
+    ("distance", r"\bhow far\b|\b(?:is|are) (?:it|that|this|they|the [\w' ]+?) (?:very |too |quite |that |a bit |)far\b"
+                 r"|\bfar (?:from|away)\b|\b(?:walking|driving) distance\b|\ba long way\b|\bclose to (?:my|our) \w+", False),
 )
 _PATTERNS = tuple((name, re.compile(pattern, re.I), filter_too) for name, pattern, filter_too in _ASKED)
 
@@ -86,6 +89,10 @@ def asked(text: str) -> tuple[str, ...]:
     if all(filter_too for _, filter_too in found) and (not _QUESTION.search(text) or _SEARCH.search(text)):
         return ()
     names = [name for name, _ in found]
+    if "distance" in names and not _QUESTION.search(text):
+        names.remove("distance")
+        if not names:
+            return ()
     if "entrance_fee" in names:  # "how much is it to get in?": the fee is the price asked
         names = [n for n in names if n != "price"]
     return tuple(dict.fromkeys(names))
@@ -194,6 +201,8 @@ def only_asks(request: Request, wanted: tuple[str, ...], domain: Domain) -> bool
     idx = index(domain)
     names = set(idx.name_slot.values())
     allowed = {_ASKED_SLOTS[w] for w in wanted if w in _ASKED_SLOTS}
+    if "distance" in wanted:  # "how far is it from the hotel?": the places compared, whatever they are tagged as
+        allowed |= {"departure", "destination", "area"}
     for entity in request.entities:
         slot = idx.entity_slot.get(entity.entity)
         if slot in names and _chosen(text, entity):
@@ -267,7 +276,10 @@ def subject(request: Request, state: DialogueState, domain: Domain, pending: Pen
         if kind is not None and isinstance(entity.value, str) and entity.value.strip():
             task = _latest(state, lambda t, k=kind, v=entity.value: t.type == k and _named(t, idx) == v.lower())
             return Subject(kind, entity.value, task.id if task else None, dict(task.slots) if task else None)
-    words = set(re.findall(r"[a-z]+", (request.text or "").lower()))
+    text = (request.text or "").lower()
+    if "distance" in wanted:  # "is it far from my hotel?": the hotel is what it is compared with
+        text = _FROM_PLACE.sub(" ", text)
+    words = set(re.findall(r"[a-z]+", text))
     suggested = _suggested(pending, state)
     for kind in domain.tasks:
         if kind in words or (domain.tasks[kind].recommend or kind) in words:
@@ -285,6 +297,60 @@ def subject(request: Request, state: DialogueState, domain: Domain, pending: Pen
         return None
     task = _latest(state, lambda t: bool(_named(t, idx) or _reference(t)))
     return _of(task, idx) if task is not None else None
+
+
+# the place a distance is measured from: "from my hotel", "to the museum", "from the centre"
+_FROM_PLACE = re.compile(r"\b(?:from|to|of)\s+(?:my|our|the|your)?\s*(?P<place>[a-z][a-z' ]*?)\s*(?=[?.,!]|$|\band\b)",
+                         re.I)
+_CENTRE = re.compile(r"\b(?:centre|center|town|city|middle)\b", re.I)
+
+
+def distance_reference(text: str, about: Subject, state: DialogueState, domain: Domain) -> Subject | None:
+    """What "how far?" measures from: the place the question names ("from my hotel", "to the
+    museum"), else the hotel of the conversation (where the user stays); None for the town centre
+    ("from the centre", or no hotel to measure from)."""
+    match = _FROM_PLACE.search(text or "")
+    place = match.group("place").lower() if match else ""
+    if _CENTRE.search(place):
+        return None
+    idx = index(domain)
+    said = set(re.findall(r"[a-z]+", place)) - {"the", "my", "our", "place"}
+
+    def measured_from(task: Task) -> bool:
+        name = _named(task, idx)
+        if name is None or name == str(about.name or "").lower():
+            return False
+        if not said:  # "is it far?": from where the user stays
+            return task.type == "hotel"
+        # "from my hotel", "from the museum" (Ashcombe Museum), "from Lockside"
+        return bool(said & {task.type, domain.tasks[task.type].recommend or task.type, *re.findall(r"[a-z]+", name)})
+
+    task = _latest(state, measured_from)
+    return _of(task, idx) if task is not None else None
+
+
+# how two parts of town lie: the centre touches them all, north/south and east/west are opposite
+_OPPOSITE = {frozenset({"north", "south"}), frozenset({"east", "west"})}
+
+
+def distance_answer(called: str, area: str | None, other: str | None, other_area: str | None) -> str:
+    """How far apart two places are, by the parts of town they are in (the catalogue keeps no
+    distances: the areas are all there is to go on). ``other`` None: the town centre."""
+    if not area:
+        return f"I don't know which part of town {called} is in."
+    if other is None:
+        if area == "centre":
+            return f"{called} is in the centre of town."
+        return f"{called} is in the {area} of town, outside the centre."
+    if not other_area:
+        return f"{called} is in the {area}; I don't know which part of town {other} is in."
+    if area == other_area:
+        return f"{called} and {other} are both in the {area}, so they're close to each other."
+    if "centre" in (area, other_area):
+        return f"{called} is in the {area} and {other} in the {other_area}: neighbouring parts of town."
+    if frozenset({area, other_area}) in _OPPOSITE:
+        return f"{called} is in the {area} and {other} in the {other_area}, on opposite sides of town."
+    return f"{called} is in the {area} and {other} in the {other_area}, across the centre from each other."
 
 
 def _suggested(pending: Pending | None, state: DialogueState) -> Subject | None:

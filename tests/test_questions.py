@@ -11,7 +11,8 @@ from assistant.state import DialogueState, Task
 from nlu.types import ParsedEntity
 from policies.context import Pending, Request
 from policies.decisions import SUGGESTION
-from policies.questions import Subject, answer_text, asked, asks_besides, only_asks, subject, yes_or_no
+from policies.questions import (Subject, answer_text, asked, asks_besides, distance_answer, distance_reference,
+                                only_asks, subject, yes_or_no)
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -45,6 +46,10 @@ def request(text, intent="inform", **entities):
     ("is that near the city centre?", ("area",)),
     ("is it close to the centre?", ("area",)),
     ("is it central?", ("area",)),
+    ("is it far?", ("distance",)),
+    ("how far is it from my hotel?", ("distance",)),
+    ("is it within walking distance of the hotel?", ("distance",)),
+    ("no, it's too far from my hotel", ()),  # a reason to turn the place down, not a question
     # search filters, not questions about one place
     ("Is there a hotel in the north?", ()),
     ("I need a hotel with free wifi", ()),
@@ -221,3 +226,36 @@ def test_a_thing_a_place_has_or_is_is_answered_from_its_features():
         "Not as far as I know: Kingsmere Hotel doesn't list late opening."
     assert feature_answer("Kingsmere Hotel", "sauna", ["pool"], known) == \
         "I'm afraid I don't know that about Kingsmere Hotel."
+
+
+def test_how_far_measures_from_the_place_named_else_the_hotel_else_the_centre(domain):
+    hotel = Task("hotel-1", "hotel", {"hotel-name": "Lockside Guesthouse"}, status="completed", updated_turn=1)
+    museum = Task("attraction-1", "attraction", {"attraction-name": "Ashcombe Museum"}, status="completed",
+                  updated_turn=2)
+    state = DialogueState("u", tasks=[hotel, museum, Task("restaurant-1", "restaurant", updated_turn=3)],
+                          focus="restaurant-1")
+    suggestion = Pending(SUGGESTION, "restaurant-1", recommendation={"kind": "restaurant", "name": "Curry Garden"})
+    about = Subject("restaurant", "Curry Garden", "restaurant-1")
+    # "my hotel" is what it is measured from, not what is asked about
+    asked_about = subject(request("is it far from my hotel?"), state, domain, suggestion, ("distance",))
+    assert asked_about.name == "Curry Garden"
+    assert distance_reference("is it far from my hotel?", about, state, domain).name == "Lockside Guesthouse"
+    assert distance_reference("how far is it from the museum?", about, state, domain).name == "Ashcombe Museum"
+    assert distance_reference("is it far?", about, state, domain).name == "Lockside Guesthouse"
+    assert distance_reference("is it far from the centre?", about, state, domain) is None
+    assert distance_reference("is it far?", about, DialogueState("u"), domain) is None  # no hotel: the centre
+    # the hotel asked about is not measured from itself
+    assert distance_reference("is it far?", Subject("hotel", "Lockside Guesthouse"), state, domain) is None
+
+
+@pytest.mark.parametrize("area, other, other_area, words", [
+    ("north", "Lockside Guesthouse", "north", "are both in the north, so they're close to each other."),
+    ("centre", "Lockside Guesthouse", "north", "neighbouring parts of town."),
+    ("south", "Lockside Guesthouse", "north", "on opposite sides of town."),
+    ("east", "Lockside Guesthouse", "north", "across the centre from each other."),
+    ("east", None, None, "Curry Garden is in the east of town, outside the centre."),
+    ("centre", None, None, "Curry Garden is in the centre of town."),
+    (None, None, None, "I don't know which part of town Curry Garden is in."),
+])
+def test_how_far_is_said_by_the_parts_of_town(area, other, other_area, words):
+    assert distance_answer("Curry Garden", area, other, other_area).endswith(words)

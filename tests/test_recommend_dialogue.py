@@ -130,6 +130,8 @@ PARSES = ScriptedParser(
     said("something more upmarket?", "ask_alternative", 0.7),
     said("is there a cheaper restaurant around?", "find_restaurant", restaurant_pricerange=("cheap", "cheaper")),
     said("what time is check in?", "out_of_scope", 0.8),
+    said("how far is it from the hotel?", "book_taxi", taxi_departure=("hotel", "the hotel")),
+    said("I want to eat somewhere in the centre", "find_restaurant", restaurant_area="centre"),
 )
 
 
@@ -843,3 +845,18 @@ def test_out_of_scope_to_a_suggestion_offers_the_same_place_again(domain, runner
     assert again.startswith(f"How about {offered['name']}") and talk.last["id"] == offered["id"]
     talk("sounds good")  # still the answer to that suggestion
     assert talk.task("hotel").slots["hotel-name"] == offered["name"]
+
+
+def test_how_far_a_suggestion_is_from_the_hotel_is_answered_by_the_parts_of_town(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "fay")
+    talk("book the Lockside Guesthouse for 3 people from friday for 2 nights")
+    talk("yes please")
+    talk("I want to eat somewhere in the centre")
+    talk("surprise me")
+    offered = talk.last
+    # the NLU reads it as a taxi from the hotel: it is a question about the place offered
+    reply = talk("how far is it from the hotel?")
+    assert reply.startswith(f"{offered['name']} is in the centre and Lockside Guesthouse in the north"), reply
+    assert talk.task("taxi") is None
+    talk("sounds good")  # the suggestion stayed open
+    assert talk.task("restaurant").slots["restaurant-name"] == offered["name"]
