@@ -60,6 +60,7 @@ from policies.decisions import (
     CHANGE_BOOKING,
     CONFIRM,
     CONFLICT,
+    FORGET,
     OFFER,
     RETRY,
     SLOT,
@@ -409,6 +410,8 @@ class _TurnRun:
             return task_policy.answer_cancel_booking(pending, state, request, domain)
         if pending.expects == CHANGE_BOOKING:
             return task_policy.answer_change_booking(pending, state, request, domain)
+        if pending.expects == FORGET:
+            return self.answer_forget(request)
         if pending.expects == ANYTHING_ELSE and not request.entities:
             reply = yes_or_no(request.intent, request.text)
             if reply == "no":
@@ -842,14 +845,27 @@ class _TurnRun:
         return []
 
     def profile_step(self, step: task_policy.Step) -> list[Decision]:
-        """ "What do you know about me?" in plain words; "forget me" erases it all after this turn."""
+        """ "What do you know about me?" in plain words; "forget me" asks first (it erases the profile
+        and the conversations, and "forget what I said" reads much like it), then erases it all."""
         assert self.user is not None
         if step.request.intent == "forget_me":
-            known = [s for s in index(self.domain).profile_slots if self.state.slots.get(s) is not None]
-            return [SetSlot(s, None) for s in known] + [ForgetUser(), Utter("utter_profile_forgotten")]
+            return [Utter("utter_confirm_forget", expects=FORGET)]
         if self.user.profile.is_empty:
             return task_policy.profile(step, self.state, self.domain)
         return [Utter("utter_profile", {"profile": " ".join(describe_profile(self.user.profile, self.dm.clock()))})]
+
+    def answer_forget(self, request: Request) -> list[Decision] | None:
+        """Yes (or "forget me" again) to "shall I erase everything?": erased after this turn; no: kept, and
+        the question we were on asked again. None for anything else (the question lapses)."""
+        reply = "yes" if request.intent == "forget_me" else yes_or_no(request.intent, request.text)
+        if reply == "no":
+            return [Utter("utter_forget_declined")] + slot_policy.reask(self.state, self.domain)
+        if reply != "yes":
+            return None
+        known = [s for s in index(self.domain).profile_slots if self.state.slots.get(s) is not None]
+        if self.user is None:
+            return [SetSlot(s, None) for s in known] + [Utter("utter_profile_forgotten")]
+        return [SetSlot(s, None) for s in known] + [ForgetUser(), Utter("utter_profile_forgotten")]
 
     def query_for(self, task: Task) -> tuple[str | None, list[tuple[int, int]]]:
         """The user's own words about this task (and where in them the entities are): this turn's

@@ -23,6 +23,7 @@ ANYTHING_ELSE = "anything_else"
 CANCEL_BOOKING = "cancel_booking"  # "shall I cancel the booking?" about a task already done
 CHANGE_BOOKING = "change_booking"  # "shall I change it to 14:00?" about a task already done
 SUGGESTION = "suggestion"  # a recommendation: accept, reject (with a reason), or "something else"
+FORGET = "forget"  # "shall I erase everything I know about you?" before "forget me" is done
 
 
 # ----------------------------------------------------------------- state changes (one event each)

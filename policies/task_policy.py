@@ -25,6 +25,7 @@ from policies.decisions import (
     CANCEL_BOOKING,
     CHANGE_BOOKING,
     CONFLICT,
+    FORGET,
     SUGGESTION,
     WHICH_TASK,
     CancelTask,
@@ -575,7 +576,7 @@ def profile(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
     idx = index(domain)
     known = {s: v for s, v in state.slots.items() if s in idx.profile_slots and v is not None}
     if step.request.intent == "forget_me":
-        return [SetSlot(s, None) for s in known] + [Utter("utter_profile_forgotten")]
+        return [Utter("utter_confirm_forget", expects=FORGET)]
     if not known:
         return [Utter("utter_profile_empty")]
     facts = "; ".join(f"{idx.label(domain, s)}: {display_value(v)}" for s, v in known.items())

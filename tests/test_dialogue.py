@@ -545,8 +545,21 @@ def test_profile_read_out_and_forgotten(chat):
     assert chat(said("what do you know about me?", "ask_profile")) == ["I don't know anything about you yet."]
     chat(said("I'm vegan", "inform_preference", diet="vegan"))
     assert "diet: vegan" in chat(said("what do you know about me?", "ask_profile"))[0]
+    chat(said("forget me", "forget_me"))  # it erases the conversations too: asked first
+    assert chat.responses() == ["utter_confirm_forget"] and chat.state.slots["diet"] == "vegan"
+    chat(said("no", "deny"))
+    assert chat.responses() == ["utter_forget_declined"] and chat.state.slots["diet"] == "vegan"
     chat(said("forget me", "forget_me"))
+    chat(said("yes", "affirm"))
     assert "diet" not in chat.state.slots and chat.responses() == ["utter_profile_forgotten"]
+
+
+def test_forget_me_asked_then_something_else_erases_nothing(chat):
+    chat(said("I'm vegan", "inform_preference", diet="vegan"))
+    chat(said("forget what I said", "forget_me", 0.7))
+    assert chat.responses() == ["utter_confirm_forget"]
+    chat(said("I need a taxi to the station", "book_taxi", taxi_destination="station"))
+    assert chat.state.slots["diet"] == "vegan" and chat.task("taxi") is not None
 
 
 # ===================================================================== understanding

@@ -375,7 +375,9 @@ def test_forget_me_erases_everything_of_that_user_and_nothing_of_anyone_else(dom
     hal_events = assistant.store.load("hal")
     hal_profile = assistant.profile("hal").to_json()
 
-    reply = gil_2("forget me")
+    assert "Shall I go ahead?" in gil_2("forget me")  # asked first
+    assert not assistant.profile("gil").is_empty and assistant.store.exists("gil-1")
+    reply = gil_2("yes please")
     assert "forgotten everything" in reply and "?" not in reply  # no question in a conversation being erased
     assert assistant.profile("gil").is_empty
     assert assistant.profiles.load_bandit("gil") is None
