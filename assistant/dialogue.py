@@ -169,6 +169,7 @@ class _TurnRun:
         self.questions: list[str] = []  # what each question asked this turn waits for
         self.started: set[str] = set()
         self.resumed: set[str] = set()
+        self.introduced: set[str] = set()  # resumed tasks already said to be back ("Now, about your hotel: ...")
         self.closed = False  # a task completed or was cancelled this turn
         self.failed = False  # an action failed: nothing more this turn
         self.quiet = False  # the user said goodbye: no further questions
@@ -1000,8 +1001,18 @@ class _TurnRun:
             return False
         slot, suggestion = found
         label = self.domain.slots[slot].label or slot_attribute(slot)
-        self.apply([SetSlot(slot, None, task.id),
-                    Utter("utter_no_exact_suggestion", {"task": kind, "slot": label}, task.id)])
+        self.apply([SetSlot(slot, None, task.id)])
+        said = Utter("utter_no_exact_suggestion", {"task": kind, "slot": label}, task.id)
+        if task.id in self.resumed and task.id not in self.started:
+            # "Now, about your restaurant search: nothing fits all of that ..." (the way back comes first)
+            message = self.dm.nlg.utter(said, self.state)
+            back = self.dm.nlg.render("utter_resume_task", {"task": task_policy.label(self.domain, task),
+                                                            "question": inline_sentence(message.text)})
+            message.text = back.text or message.text
+            self.say(message, task.id)
+            self.introduced.add(task.id)
+        else:
+            self.apply([said])
         self.offer(task, kind, suggestion.sentence, suggestion.item.name, suggestion.reasons,
                    suggestion.record(task.id))
         user.update(record_suggestion(user.profile, suggestion.item, self.dm.clock()))
@@ -1057,7 +1068,7 @@ class _TurnRun:
         values = {**self.dm.nlg.values(self.state, task.id), "suggestion": sentence, "item": item,
                   "reasons": ", ".join(reasons)}
         message = self.dm.nlg.render(response, values)
-        if task.id in self.resumed and task.id not in self.started:
+        if task.id in self.resumed and task.id not in self.started and task.id not in self.introduced:
             label = task_policy.label(self.domain, task)
             wrapper = self.dm.nlg.render("utter_resume_task", {"task": label, "question": inline_sentence(message.text)})
             message.text = wrapper.text or message.text
