@@ -203,8 +203,10 @@ class _TurnRun:
             else:
                 if isinstance(decision, (SetSlot, StartTask)):
                     decision = self.read_places(self.read_hours(decision))
+                reopened = isinstance(decision, ResumeTask) and not getattr(self.state.task(decision.task_id),
+                                                                            "is_open", True)
                 self.record(decision.event(self.dm.clock()))
-                if isinstance(decision, StartTask):
+                if isinstance(decision, StartTask) or reopened:  # "ok, book it then": taken up again, not back
                     self.started.add(decision.task_id)
                 elif isinstance(decision, ResumeTask):
                     self.resumed.add(decision.task_id)
@@ -402,7 +404,8 @@ class _TurnRun:
         if pending.expects in (CONFIRM, OFFER, RETRY):
             return slot_policy.answer(pending, state, request, domain)
         if pending.expects == SLOT:
-            return slot_policy.answer_no_preference(pending, state, request, domain)
+            return slot_policy.answer_no_preference(pending, state, request, domain) or \
+                slot_policy.decline_booking(pending, state, request, domain)
         if pending.expects == CONFLICT:
             return conflicts.answer(pending, state, request, domain)
         if pending.expects == WHICH_TASK:

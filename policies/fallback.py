@@ -93,6 +93,9 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
     if ctx.pending is not None and ctx.pending.expects == SLOT and slot_policy.answer_no_preference(
             ctx.pending, state, Request.from_parse(parse)[0], domain) is not None:
         return []  # "surprise me" to "any kind of food you like?": the choice left to us, whatever the intent
+    if ctx.pending is not None and ctx.pending.expects == SLOT and slot_policy.decline_booking(
+            ctx.pending, state, Request.from_parse(parse)[0], domain) is not None:
+        return []  # "no thanks, just looking" to "how many people?": the booking is not wanted
     if ctx.pending is not None and ctx.pending.expects == CONFLICT and _answers_conflict(parse.text or ""):
         return []  # "update the existing one", "I want a second one": the question's own options, in words
     ranking = parse.intent_ranking or [parse.intent]

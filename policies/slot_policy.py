@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from assistant.domain import display_value, place_reference
-from assistant.state import AWAITING_CONFIRMATION
+from assistant.state import AWAITING_CONFIRMATION, COMPLETED
 from policies import cues
 from policies.clock_time import bare_hour
 from policies.decisions import (
@@ -31,7 +31,7 @@ from policies.decisions import (
     Utter,
 )
 from policies.index import REQUESTED_SLOT, index
-from policies.words import PLACE_KINDS, slot_words
+from policies.words import PLACE_KINDS, place_name, slot_words
 
 if TYPE_CHECKING:
     from assistant.domain import Domain, TaskType
@@ -274,6 +274,37 @@ def reask(state: DialogueState, domain: Domain) -> list[Decision]:
     return [d for d in step if isinstance(d, Utter)]
 
 
+# "no thanks", "I don't want to book", "no need to book": the booking is not wanted (a bare "no" to
+# "how many people?" can mean nothing else)
+_NO_BOOKING = re.compile(r"\b(?:(?:do ?n[o']t|do not|no need to|not going to) (?:want to |need to )?(?:book|reserve)"
+                         r"|(?:won't|will not|wont) (?:book|need (?:a|the) (?:booking|table|room))"
+                         r"|just (?:looking|browsing|the (?:suggestion|name|idea|info))|no booking)\b", re.I)
+
+
+def decline_booking(pending: Pending, state: DialogueState, request: Request, domain: Domain) -> list[Decision] | None:
+    """ "No thanks" to "how many of you will be dining?" after "book it": the booking is not wanted.
+    The search ends with the place chosen ("No problem, I won't book Osteria Verde. Just say if you
+    change your mind."), and the booking stays on offer: "ok, book it then" takes it up again. None
+    when the reply is anything else, or the question is not one of a booking's details."""
+    task = state.task(pending.task_id) if pending.task_id else state.focused_task
+    if task is None or not task.is_open or task.goal != "book" or task.requested_slot is None:
+        return None
+    task_type = domain.tasks.get(task.type)
+    if task_type is None or task.requested_slot not in task_type.required_slots or request.entities:
+        return None
+    text = request.text or ""
+    if not (_NO_BOOKING.search(text) or cues.yes_or_no(request.intent, text) == "no"):
+        return None
+    name_slot = index(domain).name_slot.get(task.type)
+    if task.requested_slot == name_slot:
+        return None  # "no" to "which hotel would you like?": no choice yet, nothing to decline
+    name = task.slots.get(name_slot) if name_slot else None
+    label = task_type.label_for(task.goal)
+    words = {"task": label, "item": place_name(str(name)) if name else f"the {label}"}
+    return [UpdateTask(task.id, goal="find"), SetSlot(REQUESTED_SLOT, None, task.id),
+            CompleteTask(task.id, {"booked": False}), Utter("utter_booking_declined", words, task.id, expects=OFFER)]
+
+
 #: the value of an optional slot the user left to us ("surprise me"): MultiWOZ's, no filter
 NO_PREFERENCE = "dontcare"
 
@@ -301,8 +332,14 @@ def answer_no_preference(pending: Pending, state: DialogueState, request: Reques
 
 
 def answer(pending: Pending, state: DialogueState, request: Request, domain: Domain) -> list[Decision] | None:
-    """A yes or no to a confirmation, a booking offer or a retry; None when the request is no such answer."""
+    """A yes or no to a confirmation, a booking offer or a retry; None when the request is no such answer.
+    A booking offered again after it was declined ("just say if you change your mind") is on a search
+    already ended: a yes opens it again as a booking."""
     task = state.task(pending.task_id) if pending.task_id else state.focused_task
+    if task is not None and task.status == COMPLETED and pending.expects == OFFER and task.goal == "find" \
+            and not proposals(task.type, request.entities, domain) \
+            and cues.yes_or_no(request.intent, request.text) == "yes":
+        return [UpdateTask(task.id, goal="book"), ResumeTask(task.id)]
     if task is None or not task.is_open:
         return None
     if proposals(task.type, request.entities, domain):

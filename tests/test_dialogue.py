@@ -515,6 +515,30 @@ def test_declined_offer_ends_the_search(chat):
     assert chat.responses() == ["utter_anything_else"]
 
 
+def test_no_thanks_to_a_bookings_detail_declines_the_booking_and_leaves_it_on_offer(chat):
+    chat(said("any thai places?", "find_restaurant", restaurant_food="thai"))
+    chat(said("Bangkok City sounds nice", "inform", restaurant_name="Bangkok City"))
+    chat(said("yes please", "affirm"))
+    assert chat.responses() == ["utter_ask_restaurant-bookpeople"]
+    texts = chat(said("no thanks", "deny"))  # no answer to "how many people?": the booking is not wanted
+    restaurant = chat.task("restaurant")
+    assert chat.responses() == ["utter_booking_declined"] and "Bangkok City" in texts[0]
+    assert restaurant.status == COMPLETED and restaurant.goal == "find"
+    assert restaurant.slots["restaurant-name"] == "Bangkok City"
+    chat(said("ok book it then", "accept_suggestion"))  # changed their mind
+    assert restaurant.status == ACTIVE and restaurant.goal == "book"
+    assert chat.responses()[-1] == "utter_ask_restaurant-bookpeople"
+
+
+def test_a_number_or_a_no_to_something_else_is_no_declined_booking(chat):
+    chat(said("I need a taxi to the station", "book_taxi", taxi_destination="station"))
+    chat(said("no thanks, just looking", "deny"))
+    assert chat.responses() == ["utter_booking_declined"] and chat.task("taxi").status == COMPLETED
+    chat(said(f"book a table at {PIZZA}", "book_restaurant", restaurant_name=PIZZA))
+    chat(said("4", "inform", restaurant_bookpeople=4))  # an answer, not a no
+    assert chat.task("restaurant").slots["restaurant-bookpeople"] == 4 and chat.task("restaurant").is_open
+
+
 def test_a_smiley_or_ok_to_start_with_gets_a_greeting_and_what_the_assistant_can_do(chat):
     chat(said("\U0001F642", "thank", 0.9))
     assert chat.responses() == ["utter_greet"]
