@@ -18,7 +18,7 @@ CHEAPER = re.compile(
     r"|lower[- ]pric(?:ed|e)|not (?:as|so) (?:expensive|pricey|dear)|on the cheap(?:er)? side)\b", re.I)
 DEARER = re.compile(
     r"\b(?:more (?:expensive|upmarket|upscale|luxurious|high[- ]end|exclusive)|pricier|posher|fancier|classier"
-    r"|higher[- ](?:end|class)|more of a treat|a bit (?:nicer|fancier|posher))\b", re.I)
+    r"|higher[- ](?:end|class)|more of a treat)\b", re.I)
 # "not cheaper", "no more expensive": the words are there, the request is not
 _NOT = re.compile(r"\b(?:not|no|n't)\s+(?:any\s+)?$", re.I)
 

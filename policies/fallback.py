@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 from policies import cues, recommend_policy, slot_policy
 from policies.context import Request
 from policies.decisions import (ANYTHING_ELSE, CANCEL_BOOKING, CHANGE_BOOKING, CONFIRM, CONFLICT, FORGET, OFFER, RETRY,
-                                SLOT,
-                                SUGGESTION, Decision, Recommend, Utter)
+                                SLOT, SUGGESTION, Decision, Recommend, Utter)
 from policies.index import index
 from policies.task_policy import resume_target
 
