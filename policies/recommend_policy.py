@@ -141,7 +141,7 @@ def compare(pending: Pending, state: DialogueState, request: Request, domain: Do
 
 
 def _price_slot(task_type: TaskType, domain: Domain) -> str | None:
-    return next((s for s in (*task_type.required_slots, *task_type.optional) if _is_price(s, domain)), None)
+    return next((s for s in task_type.slot_names if _is_price(s, domain)), None)
 
 
 def _is_price(slot: str, domain: Domain) -> bool:
