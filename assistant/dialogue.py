@@ -590,7 +590,8 @@ class _TurnRun:
         found = recommender.find(other.kind, other.name) if other is not None and other.name and recommender else None
         return questions.distance_answer(place_name(str(about.name)), item.attributes.get("area"),
                                          place_name(str(other.name)) if other is not None else None,
-                                         found.attributes.get("area") if found is not None else None)
+                                         found.attributes.get("area") if found is not None else None,
+                                         questions.unknown_reference(question, about, self.state, self.domain))
 
     def answer_comparison(self, parse: Parse, ctx: TurnContext) -> bool:
         """ "Anything cheaper?" / "something more upmarket?" to the suggestion on the table: the next

@@ -300,7 +300,8 @@ def subject(request: Request, state: DialogueState, domain: Domain, pending: Pen
 
 
 # the place a distance is measured from: "from my hotel", "to the museum", "from the centre"
-_FROM_PLACE = re.compile(r"\b(?:from|to|of)\s+(?:my|our|the|your)?\s*(?P<place>[a-z][a-z' ]*?)\s*(?=[?.,!]|$|\band\b)",
+_FROM_PLACE = re.compile(r"\b(?:from|to|of)\s+(?P<owner>my|our|the|your)?\s*(?P<place>[a-z][a-z' ]*?)\s*"
+                         r"(?=[?.,!]|$|\band\b)",
                          re.I)
 _CENTRE = re.compile(r"\b(?:centre|center|town|city|middle)\b", re.I)
 
@@ -333,9 +334,28 @@ def distance_reference(text: str, about: Subject, state: DialogueState, domain: 
 _OPPOSITE = {frozenset({"north", "south"}), frozenset({"east", "west"})}
 
 
-def distance_answer(called: str, area: str | None, other: str | None, other_area: str | None) -> str:
+def unknown_reference(text: str, about: Subject, state: DialogueState, domain: Domain) -> str | None:
+    """ "Is it far from my hotel?" with no hotel in the conversation: the place as the answer names it
+    ("your hotel", "the museum"); None when the question names no place ("from here", "to walk"), or
+    one the conversation has."""
+    match = _FROM_PLACE.search(text or "")
+    if match is None or distance_reference(text, about, state, domain) is not None:
+        return None
+    place = match.group("place").lower().strip()
+    owner = (match.group("owner") or "").lower()
+    if _CENTRE.search(place) or not (owner or set(re.findall(r"[a-z]+", place)) & domain.task_place_words):
+        return None  # "from here", "to walk", "from the centre": measured from the centre as before
+    owner = {"my": "your", "our": "your", "your": "my"}.get(owner, "the")
+    return f"{owner} {place}"
+
+
+def distance_answer(called: str, area: str | None, other: str | None, other_area: str | None,
+                    unknown: str | None = None) -> str:
     """How far apart two places are, by the parts of town they are in (the catalogue keeps no
-    distances: the areas are all there is to go on). ``other`` None: the town centre."""
+    distances: the areas are all there is to go on). ``other`` None: the town centre, said to be
+    so when the user asked about a place the conversation does not have (``unknown``, "your hotel")."""
+    if unknown and other is None:
+        return f"I don't know where {unknown} is, so from the centre: " + distance_answer(called, area, None, None)
     if not area:
         return f"I don't know which part of town {called} is in."
     if other is None:

@@ -12,6 +12,7 @@ from nlu.types import ParsedEntity
 from policies.context import Pending, Request
 from policies.decisions import SUGGESTION
 from policies.questions import (Subject, answer_text, asked, asks_besides, distance_answer, distance_reference,
+                               unknown_reference,
                                 only_asks, subject, yes_or_no)
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -246,6 +247,23 @@ def test_how_far_measures_from_the_place_named_else_the_hotel_else_the_centre(do
     assert distance_reference("is it far?", about, DialogueState("u"), domain) is None  # no hotel: the centre
     # the hotel asked about is not measured from itself
     assert distance_reference("is it far?", Subject("hotel", "Lockside Guesthouse"), state, domain) is None
+
+
+def test_how_far_from_a_place_the_conversation_lacks_says_so(domain):
+    about = Subject("restaurant", "Curry Garden", "restaurant-1")
+    empty = DialogueState("u")
+    assert unknown_reference("is it far from my hotel?", about, empty, domain) == "your hotel"
+    assert unknown_reference("how far is it from the museum?", about, empty, domain) == "the museum"
+    assert unknown_reference("is it close to hotel?", about, empty, domain) == "the hotel"
+    # no place named, the centre, or a place the conversation has: nothing to own up to
+    assert unknown_reference("is it far?", about, empty, domain) is None
+    assert unknown_reference("how far is it from here?", about, empty, domain) is None
+    assert unknown_reference("how far is it to walk?", about, empty, domain) is None
+    assert unknown_reference("is it far from the centre?", about, empty, domain) is None
+    hotel = Task("hotel-1", "hotel", {"hotel-name": "Lockside Guesthouse"}, status="completed", updated_turn=1)
+    assert unknown_reference("is it far from my hotel?", about, DialogueState("u", tasks=[hotel]), domain) is None
+    assert distance_answer("Curry Garden", "east", None, None, unknown="your hotel") == (
+        "I don't know where your hotel is, so from the centre: Curry Garden is in the east of town, outside the centre.")
 
 
 @pytest.mark.parametrize("area, other, other_area, words", [
