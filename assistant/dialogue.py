@@ -594,13 +594,18 @@ class _TurnRun:
                                          questions.unknown_reference(question, about, self.state, self.domain))
 
     def answer_comparison(self, parse: Parse, ctx: TurnContext) -> bool:
-        """ "Anything cheaper?" / "something more upmarket?" to the suggestion on the table: the next
-        suggestion one price range along. False for any other message."""
+        """ "Anything cheaper?" / "something more upmarket?" to the suggestion on the table, or to the
+        search in focus: the next suggestion one price range along. False for any other message."""
         pending = ctx.pending
         requests = Request.from_parse(parse)
-        if pending is None or pending.expects != SUGGESTION or not requests:
+        if not requests:
             return False
-        decisions = recommend_policy.compare(pending, self.state, self.whole(parse, requests), self.domain)
+        if pending is not None and pending.expects == SUGGESTION:
+            decisions = recommend_policy.compare(pending, self.state, self.whole(parse, requests), self.domain)
+        else:  # "anything cheaper?" after "I can't find another restaurant that fits": the search moves
+            task = self.state.task(self.state.focus) if self.state.focus else None
+            decisions = recommend_policy.compare_search(task, self.state, self.whole(parse, requests),
+                                                        self.domain) if task is not None else None
         if decisions is None:
             return False
         self.apply(decisions)
@@ -969,6 +974,14 @@ class _TurnRun:
             self.apply([Utter(lead, task_id=task.id)])
         if suggestion is None and self.offer_closest(task, decision.kind, query, spans):
             return
+        if suggestion is None and decision.again:
+            # "something more upmarket?" when the dearer places were all passed over before: one of
+            # them again, said to be so (only the place on the table is left out)
+            suggestion = recommender.suggest(decision.kind, task.slots, query, self.user.profile, self.user.model(),
+                                             suggested=self.suggested_ids(task)[-1:], now=self.dm.clock(),
+                                             query_spans=spans)
+            if suggestion is not None:
+                self.apply([Utter("utter_suggest_again", task_id=task.id)])
         if suggestion is None:
             name = index(self.domain).name_slot.get(task.type)
             out: list[Decision] = []

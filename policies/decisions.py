@@ -173,12 +173,14 @@ class RunAction:
 class Recommend:
     """Suggest an item of catalogue ``kind`` for the task's name slot (the dialogue manager asks the
     recommender). ``fallback`` is said instead when there is no recommender or nothing fits;
-    ``lead`` is a response said first ("Something cheaper, then.")."""
+    ``lead`` is a response said first ("Something cheaper, then."); ``again``: when no place not yet
+    suggested fits, one suggested earlier may come back (the search has moved: "something more upmarket?")."""
 
     task_id: str
     kind: str
     fallback: tuple[Decision, ...] = ()
     lead: str | None = None
+    again: bool = False
 
 
 @dataclass(frozen=True)

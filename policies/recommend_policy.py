@@ -113,11 +113,54 @@ def compare(pending: Pending, state: DialogueState, request: Request, domain: Do
     task = state.task(pending.task_id) if pending.task_id else None
     if not item or task is None or not task.is_open:
         return None
+    attributes = item.get("attributes") if isinstance(item.get("attributes"), dict) else {}
+    moved = _price_move(task, request, attributes.get("pricerange"), domain, state)
+    if moved is None:
+        return None
+    step, decisions = moved
+    if step.level is None:
+        feedback = Feedback(task.id, item, accepted=False, skipped=True)
+        lead = "utter_nothing_cheaper" if step.direction < 0 else "utter_nothing_dearer"
+    elif step.direction < 0:
+        feedback, lead = Feedback(task.id, item, accepted=False, reason=request.text), "utter_suggestion_rejected"
+    else:
+        feedback, lead = Feedback(task.id, item, accepted=False, skipped=True), "utter_suggest_dearer"
+    recommend = _recommend_again(task, str(item.get("kind") or ""), domain, lead)
+    return [feedback, *decisions, recommend]
+
+
+def compare_search(task: Task, state: DialogueState, request: Request, domain: Domain) -> list[Decision] | None:
+    """ "Anything cheaper?" with no suggestion on the table (after "I can't find another restaurant
+    that fits"), for the task's search with a price range already set: one range along from it, not
+    the range the comparison word is tagged as ("cheaper" as cheap). None when the message compares
+    nothing, the task has no price range yet or has its place, or another task is named."""
+    task_type = domain.tasks.get(task.type)
+    name_slot = index(domain).name_slot.get(task.type)
+    price_slot = _price_slot(task_type, domain) if task_type is not None else None
+    if not task.is_open or task_type is None or not task_type.recommend or price_slot is None \
+            or (name_slot and task.slots.get(name_slot)):
+        return None
+    moved = _price_move(task, request, task.slots.get(price_slot), domain, state)
+    if moved is None:
+        return None
+    step, decisions = moved
+    lead = None
+    if step.level is None:
+        lead = "utter_search_cheapest" if step.direction < 0 else "utter_search_dearest"
+    else:  # "I've changed the price range to moderate"
+        decisions.append(Utter("utter_slot_corrected", {"slot": index(domain).label(domain, price_slot),
+                                                        "value": step.level}, task.id))
+    return [*decisions, _recommend_again(task, "", domain, lead)]
+
+
+def _price_move(task: Task, request: Request, offered: object, domain: Domain,
+                state: DialogueState) -> tuple[comparisons.PriceStep, list[Decision]] | None:
+    """The price step a comparison asks for from ``offered``, and the task's slots moved to it (with
+    anything else the message says: "cheaper, in the north"); None when there is none to take."""
     task_type = domain.tasks.get(task.type)
     price_slot = _price_slot(task_type, domain) if task_type is not None else None
-    attributes = item.get("attributes") if isinstance(item.get("attributes"), dict) else {}
-    step = comparisons.price_step(request.text, attributes.get("pricerange"))
-    if step is None or price_slot is None or task_type is None:
+    step = comparisons.price_step(request.text, offered)
+    if step is None or price_slot is None:
         return None
     if any(name != task.type for name in cues.named_tasks(request.text or "", domain, request.entities)):
         return None  # "is there a cheaper restaurant?" while a hotel is offered: a search of its own
@@ -126,18 +169,16 @@ def compare(pending: Pending, state: DialogueState, request: Request, domain: Do
     proposed = {s: v for s, v in slot_policy.proposals(task.type, request.entities, domain).items()
                 if s != idx.name_slot.get(task.type) and not _is_price(s, domain)}
     checked = slot_policy.check(task.slots, {**proposed, price_slot: step.level or step.offered}, domain, state)
-    kind = str(item.get("kind") or task_type.recommend or task.type)
-    fallback = tuple(slot_policy.ask(task, idx.name_slot[task.type], task_type)) if task.type in idx.name_slot else ()
-    if step.level is None:
-        feedback = Feedback(task.id, item, accepted=False, skipped=True)
-        lead = "utter_nothing_cheaper" if step.direction < 0 else "utter_nothing_dearer"
-    elif step.direction < 0:
-        feedback, lead = Feedback(task.id, item, accepted=False, reason=request.text), "utter_suggestion_rejected"
-    else:
-        feedback, lead = Feedback(task.id, item, accepted=False, skipped=True), "utter_suggest_dearer"
     wish: list[Decision] = [RaiseBudget(step.level)] if step.direction > 0 and step.level else []
-    return [feedback, *wish, *slot_policy.fill(task.id, checked, domain, announce_corrections=False),
-            Recommend(task.id, kind, fallback, lead=lead)]
+    return step, [*wish, *slot_policy.fill(task.id, checked, domain, announce_corrections=False)]
+
+
+def _recommend_again(task: Task, kind: str, domain: Domain, lead: str | None) -> Recommend:
+    """The next suggestion after a comparison; a place suggested before may come back, as the search moved."""
+    task_type = domain.tasks[task.type]
+    idx = index(domain)
+    fallback = tuple(slot_policy.ask(task, idx.name_slot[task.type], task_type)) if task.type in idx.name_slot else ()
+    return Recommend(task.id, kind or task_type.recommend or task.type, fallback, lead=lead, again=True)
 
 
 def _price_slot(task_type: TaskType, domain: Domain) -> str | None:

@@ -828,6 +828,32 @@ def test_anything_cheaper_steps_down_from_the_offered_price_and_more_upmarket_st
     assert reply.startswith("That one is already in the top price range")
 
 
+def test_more_upmarket_offers_a_place_passed_over_before_when_none_is_new(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "cy")
+    talk("a hotel in the north")
+    expensive = None
+    for _ in range(9):
+        if talk.last["attributes"]["pricerange"] == "expensive":
+            expensive = talk.last["id"]  # the north's one expensive hotel, passed over with "something else"
+        elif expensive and talk.last["attributes"]["pricerange"] == "moderate":
+            break
+        talk("something else")
+    assert expensive and talk.last["attributes"]["pricerange"] == "moderate"
+    reply = talk("something more upmarket?")
+    assert "There's nothing I haven't mentioned already, so here's one from earlier." in reply.split(" | ")
+    assert talk.last["id"] == expensive
+
+    # no place on the table: "anything cheaper?" moves the search one range down from its own
+    while "How about" in talk("something else"):
+        pass
+    assert talk.task("hotel").slots["hotel-pricerange"] == "expensive"
+    reply = talk("anything cheaper?")
+    assert reply.split(" | ")[0].endswith("price range changed to moderate.") or \
+        reply.split(" | ")[0].endswith("changed the price range to moderate."), reply
+    assert talk.task("hotel").slots["hotel-pricerange"] == "moderate"
+    assert talk.last["attributes"]["pricerange"] == "moderate" and "How about" in reply
+
+
 def test_a_cheaper_place_of_another_kind_is_a_search_of_its_own(domain, runner, recommender, db):
     talk = Talk(make(domain, runner, recommender, db), "dee")
     talk("a hotel in the north")
