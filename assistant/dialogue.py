@@ -373,6 +373,8 @@ class _TurnRun:
                                                   self.domain) for r in requests]
         self.requests = requests
         self.learn_from(requests)
+        if ctx.pending is not None and len(requests) > 1 and self.not_now(requests, ctx.pending):
+            requests = requests[1:]  # "not now, back to the hotel": the question waits for its task to come back
         if ctx.pending is not None and requests:
             requests[0] = self.meant_for_asker(requests[0], ctx.pending)
             answer = self.answer(requests[0], ctx)
@@ -399,6 +401,9 @@ class _TurnRun:
             place = slot_policy.answer_with_place(pending, state, request, domain)
             if place is not None:
                 return place  # "the Lockside Guesthouse" to "where should the taxi pick you up?"
+        if pending is not None and pending.expects in (CONFIRM, OFFER) and self.books_the_asker(request, pending):
+            # "yes, book the taxi" to "shall I book a taxi ...?": the booking intent says yes
+            return slot_policy.answer(pending, state, dataclasses.replace(request, intent="affirm"), domain)
         if pending is None or request.intent == "cancel_task" or domain.task_for_intent(request.intent):
             return None
         if pending.expects in (CONFIRM, OFFER, RETRY):
@@ -426,6 +431,21 @@ class _TurnRun:
             if reply == "yes":
                 return [Utter("utter_help")]
         return None
+
+    def not_now(self, requests: list[Request], pending: Pending) -> bool:
+        """ "Not now, let's go back to the hotel": a bare no, then a way back to another task."""
+        first = requests[0]
+        return (not first.entities and yes_or_no(first.intent, first.text) == "no"
+                and any(self.goes_back(pending, r) for r in requests[1:]))
+
+    def books_the_asker(self, request: Request, pending: Pending) -> bool:
+        """ "(Yes,) book the taxi" while the taxi asks to be confirmed or offers a booking: the booking
+        intent of the task that asks, with nothing new for it and no "no" in the words."""
+        asker = self.state.task(pending.task_id) if pending.task_id else None
+        serving = self.domain.task_for_intent(request.intent)
+        return (asker is not None and serving is not None and serving.name == asker.type
+                and self.domain.goal_of(request.intent) == "book" and not cues.NO.search(request.text or "")
+                and not slot_policy.proposals(asker.type, request.entities, self.domain))
 
     def meant_for_asker(self, request: Request, pending: Pending) -> Request:
         """ "ok book it for 2 people" read as a table booking while the hotel asks: "it" is the hotel,

@@ -86,6 +86,40 @@ def test_interrupting_task_takes_focus_and_the_suspended_one_comes_back(chat):
     assert [e["task_id"] for e in chat.last("task_resumed")] == [hotel.id]
 
 
+@pytest.mark.parametrize("text", ["yes book the taxi", "please book the taxi", "go ahead and book my taxi"])
+def test_the_booking_intent_of_the_task_asking_to_be_confirmed_says_yes(chat, text):
+    chat(said("I need a taxi from the museum to the station at 18:00", "book_taxi", taxi_departure="museum",
+              taxi_destination="station", taxi_leaveat="18:00"))
+    taxi = chat.task("taxi")
+    assert taxi.status == AWAITING_CONFIRMATION
+    texts = chat(said(text, "book_taxi", 0.84))
+    assert taxi.status == COMPLETED and "is booked" in texts[0]
+    assert chat.task("taxi") is taxi and len([t for t in chat.state.tasks if t.type == "taxi"]) == 1
+
+
+def test_a_booking_intent_with_a_no_or_new_details_is_no_yes(chat):
+    chat(said("I need a taxi from the museum to the station at 18:00", "book_taxi", taxi_departure="museum",
+              taxi_destination="station", taxi_leaveat="18:00"))
+    taxi = chat.task("taxi")
+    chat(said("no, book the taxi for 19:00", "book_taxi", taxi_leaveat="19:00"))
+    assert taxi.status == AWAITING_CONFIRMATION and taxi.slots["taxi-leaveat"] == "19:00"
+    chat(said("don't book the taxi yet", "book_taxi"))
+    assert taxi.status != COMPLETED
+
+
+def test_not_now_and_back_to_another_task_leaves_the_confirmation_for_later(chat):
+    chat(said(f"book me a room at the {ACORN}", "book_hotel", hotel_name=ACORN))
+    chat(said("I need a taxi from the museum to the station at 18:00", "book_taxi", taxi_departure="museum",
+              taxi_destination="station", taxi_leaveat="18:00"))
+    taxi, hotel = chat.task("taxi"), chat.task("hotel")
+    assert taxi.status == AWAITING_CONFIRMATION
+    text = "not now, let's go back to the hotel"
+    texts = chat(several(text, said("not now", "deny"), said("let's go back to the hotel", "find_hotel")))
+    assert chat.focus == hotel.id and taxi.status == SUSPENDED
+    assert "utter_ask_change" not in chat.responses()
+    assert re.match(r"(Back to|Now, about) your hotel: ", texts[-1]), texts
+
+
 def test_user_goes_back_to_a_task_explicitly(chat):
     chat(said(f"book me a room at the {ACORN}", "book_hotel", hotel_name=ACORN))
     chat(said("I also need a train to London on friday", "book_train", train_destination="London",
