@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
+import re
 import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NamedTuple
@@ -100,6 +101,7 @@ RESTART_INTENT = "restart"
 # other tasks' work behind the dialogue manager's back and are dropped with a warning
 ACTION_EVENTS = frozenset({ev.SLOT, ev.FOLLOWUP})
 _MAX_STEPS = 64  # actions run and tasks resumed in one turn, at most
+_ABOUT_THE_BOT = frozenset({"help", "bot_challenge"})  # questions about the assistant, none about the user
 
 
 class Turn(NamedTuple):
@@ -537,6 +539,9 @@ class _TurnRun:
         self.apply(conflicts.stale(state, domain, ctx, may_ask, alongside=bool(self.questions)))
         if not self.messages and not state.tasks:  # "🙂" to start with: nothing done yet to ask "anything else?"
             self.apply([Utter("utter_greet")])
+        elif not self.messages and not state.open_tasks() and self.parse is not None \
+                and not re.search(r"\w", self.parse.text or "") and cues.ACKNOWLEDGE.search(self.parse.text or ""):
+            self.apply([Utter("utter_smile")])  # a second 👍 after "glad that's sorted": no third "anything else?"
         elif not self.messages:
             self.apply([Utter("utter_anything_else", expects=ANYTHING_ELSE)])
 
@@ -700,8 +705,8 @@ class _TurnRun:
             return
         now = self.dm.clock()
         for request in requests:
-            if not request.entities and request.intent != "inform_preference":
-                continue
+            if (not request.entities and request.intent != "inform_preference") or request.intent in _ABOUT_THE_BOT:
+                continue  # "are you a robot?" says nothing about the user, whatever the tagger found in it
             if request.intent == "inform_preference":
                 user.update(apply_statement(user.profile, request.intent, request.entities, request.text, now))
                 continue

@@ -50,6 +50,7 @@ INTENT_PHRASES: dict[str, str] = {
     "forget_me": "have me forget you",
     "cancel_task": "cancel something",
     "help": "know what I can do",
+    "bot_challenge": "know whether I'm a person",
 }
 
 

@@ -62,7 +62,7 @@ CHITCHAT = "chitchat"
 OTHER = "other"
 
 CHITCHAT_RESPONSES = {"greet": "utter_greet", "thank": "utter_youre_welcome", "bye": "utter_goodbye",
-                      "help": "utter_help"}
+                      "help": "utter_help", "bot_challenge": "utter_iamabot"}
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 

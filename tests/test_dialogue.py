@@ -573,6 +573,15 @@ def test_a_number_or_a_no_to_something_else_is_no_declined_booking(chat):
     assert chat.task("restaurant").slots["restaurant-bookpeople"] == 4 and chat.task("restaurant").is_open
 
 
+def test_are_you_a_bot_is_answered_plainly_and_the_open_question_goes_on(chat):
+    chat(said(f"book me a room at the {ACORN}", "book_hotel", hotel_name=ACORN))
+    asked = chat.responses()[-1]
+    texts = chat(said("are you a robot?", "bot_challenge", 0.8))
+    assert chat.responses() == ["utter_iamabot", asked]
+    assert texts[0].startswith("I'm a virtual assistant, a computer program rather than a person.")
+    assert chat.task("hotel").is_open and len(chat.state.tasks) == 1
+
+
 def test_a_smiley_or_ok_to_start_with_gets_a_greeting_and_what_the_assistant_can_do(chat):
     chat(said("\U0001F642", "thank", 0.9))
     assert chat.responses() == ["utter_greet"]
@@ -586,6 +595,8 @@ def test_ok_or_a_thumbs_up_to_anything_else_is_noted_and_a_yes_gets_help(chat):
     assert chat.responses() == ["utter_anything_else"]
     chat(said("\U0001F44D", "affirm", 0.4))
     assert chat.responses() == ["utter_glad_to_help"]
+    chat(said("\U0001F44D", "thank", 0.7))  # a second thumbs up: a smile back, not "anything else?" again
+    assert chat.responses() == ["utter_smile"]
     chat(said("find me Bangkok City", "find_restaurant", restaurant_name="Bangkok City"))
     chat(said("no thanks", "deny"))
     chat(said("yes", "affirm"))
