@@ -1029,8 +1029,10 @@ class _TurnRun:
             return False
         filtered = [s for s in task_type.optional
                     if slot_attribute(s) in recommender.filters(kind, {s: task.slots.get(s)})]
-        if len(filtered) < 2:
-            return False  # one filter and nothing fits it: "change what you're looking for" says it better
+        if len(filtered) < 2 and not (filtered and "price" in self.rejected_for):
+            # one filter and nothing fits it: "change what you're looking for" says it better; but after
+            # "too expensive" the budget just learnt is the other wish (nothing cheaper in the centre)
+            return False
         if recommender.suggest(kind, task.slots, query, user.profile, user.model(), now=self.dm.clock(),
                                query_spans=spans) is not None:
             return False  # places fit, and all were offered ("something else" to the end): say so

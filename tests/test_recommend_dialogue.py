@@ -888,3 +888,21 @@ def test_how_far_a_suggestion_is_from_the_hotel_is_answered_by_the_parts_of_town
     assert talk.task("taxi") is None
     talk("sounds good")  # the suggestion stayed open
     assert talk.task("restaurant").slots["restaurant-name"] == offered["name"]
+
+
+def test_too_expensive_with_nothing_cheaper_in_the_area_asked_looks_beyond_it(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "gus")
+    talk("I'm vegan and I use a wheelchair")
+    talk("I want to eat somewhere in the centre")
+    talk("surprise me")
+    reply = ""
+    for _ in range(6):  # cheaper each time, until the centre has nothing cheaper with vegan options
+        reply = talk("too expensive")
+        if "aside" in reply:
+            break
+    assert "Leaving the area aside:" in reply or "I've set the area aside" in reply, reply
+    offered = talk.last
+    budget = talk.assistant.profile("gus").constraints.budget_max
+    assert offered["attributes"]["area"] != "centre" and offered["attributes"]["vegan_options"]
+    assert price_rank(offered["attributes"]["pricerange"]) <= price_rank(budget)
+    assert "restaurant-area" not in talk.task("restaurant").slots
