@@ -371,8 +371,9 @@ class _TurnRun:
         requests = [landmarks.areas_from_places(landmarks.places_from_conversation(r, self.state, self.domain),
                                                 self.domain, ctx.landmark_area) for r in Request.from_parse(parse)]
         # "7" answering "at what time?" is the time, not 7 people; "nrth" is north
-        requests = [slot_policy.closed_set_values(slot_policy.bare_number_as_asked_time(r, self.state, self.domain),
-                                                  self.domain) for r in requests]
+        requests = [slot_policy.closed_set_values(slot_policy.bare_number_as_asked_time(
+            slot_policy.party_in_words(r, self.state, self.domain), self.state, self.domain), self.domain)
+            for r in requests]
         self.requests = requests
         self.learn_from(requests)
         if ctx.pending is not None and len(requests) > 1 and self.not_now(requests, ctx.pending):
@@ -425,6 +426,9 @@ class _TurnRun:
             return self.answer_forget(request)
         if pending.expects == ANYTHING_ELSE and not request.entities:
             reply = yes_or_no(request.intent, request.text)
+            if reply == "no" and not cues.NO.search(request.text or "") \
+                    and cues.named_tasks(request.text or "", domain):
+                return None  # "actually I do want the hotel", whatever the intent: no goodbye
             if reply == "no":
                 self.quiet = True
                 return [Utter("utter_goodbye")]

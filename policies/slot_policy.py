@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from assistant.domain import display_value, place_reference
 from assistant.state import AWAITING_CONFIRMATION, COMPLETED
+from nlu.types import ParsedEntity
 from policies import cues
 from policies.clock_time import bare_hour
 from policies.decisions import (
@@ -97,6 +98,29 @@ def bare_number_as_asked_time(request: Request, state: DialogueState, domain: Do
         return request
     hour = replace(entity, entity=asked.entity or asked.name, value=f"{int(entity.value):02d}:00")
     return replace(request, entities=(hour,))
+
+
+# "just me", "the two of us": a party size in words, to "how many people?"
+_PARTY_WORDS = ((re.compile(r"^\W*(?:(?:it'?s |just |only )?(?:me|myself)(?: alone| on my own)?|(?:just |only )?one"
+                            r"|on my own|by myself|solo|alone|a single person)\W*$", re.I), 1),
+                (re.compile(r"^\W*(?:(?:just |only )?(?:the )?two of us|me and my (?:wife|husband|partner|friend|"
+                            r"girlfriend|boyfriend|colleague|mum|dad|mother|father|son|daughter)|a couple|us two)\W*$",
+                            re.I), 2))
+
+
+def party_in_words(request: Request, state: DialogueState, domain: Domain) -> Request:
+    """ "Just me" or "the two of us" answering "how many people?" (the tagger finds no number in them):
+    the request with that count as the asked slot. Any other request comes back as it is."""
+    task = state.focused_task
+    asked = domain.slots.get(task.requested_slot) if task is not None and task.requested_slot else None
+    if asked is None or asked.kind != "people" or request.entities:
+        return request
+    count = next((n for pattern, n in _PARTY_WORDS if pattern.search(request.text or "")), None)
+    if count is None:
+        return request
+    text = request.text or ""
+    entity = ParsedEntity(asked.entity or asked.name, count, 0, len(text), 1.0, "party_words", text)
+    return replace(request, entities=(entity,), intent="inform")
 
 
 def fits_question(task: Task, slot: str, domain: Domain) -> str | None:

@@ -234,9 +234,30 @@ def start_or_merge(step: Step, state: DialogueState, domain: Domain, announce: b
     party = _party_for_booking(booked, existing, task_type, proposed, request, state, domain)
     if party is not None:
         return out + party
+    restored = _taken_back(state, task_type, request) if existing is None else None
+    if restored is not None:
+        # "I do want the hotel after all": as it was when cancelled, with what this message changes
+        kept = {s: v for s, v in restored.slots.items() if s != task_type.reference_slot and v is not None}
+        started = start(task_type, step.priority, restored.goal, {**kept, **proposed}, state, domain, announce)
+        task_id = next((d.task_id for d in started if isinstance(d, StartTask)), None)
+        return out + started + [Utter("utter_task_restored", {"task": label(domain, restored)}, task_id)]
     if existing is None:
         return out + start(task_type, step.priority, step.goal, proposed, state, domain, announce)
     return out + _merge(step, existing, task_type, proposed, state, domain, announce)
+
+
+# "I do want the hotel after all", "on second thoughts, book the taxi": a cancelled task taken back
+_CHANGED_MIND = re.compile(r"\b(?:after all|change[ds]? my mind|on second thoughts?|(?:do|still) (?:want|need)"
+                           r"|want it back|un-?cancel|bring (?:it|the \w+) back)\b", re.I)
+
+
+def _taken_back(state: DialogueState, task_type: TaskType, request: Request) -> Task | None:
+    """The task of this type the user cancelled last, when the request takes it back; None when the
+    latest task of the type was not cancelled or the words start afresh."""
+    if not _CHANGED_MIND.search(request.text or "") or cues.wants_another(request.text):
+        return None
+    latest = state.task_of_type(task_type.name, open_only=False)
+    return latest if latest is not None and latest.status == CANCELLED else None
 
 
 # "book it for 3", "tickets for them": a pronoun back to something already in the conversation

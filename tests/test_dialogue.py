@@ -120,6 +120,45 @@ def test_not_now_and_back_to_another_task_leaves_the_confirmation_for_later(chat
     assert re.match(r"(Back to|Now, about) your hotel: ", texts[-1]), texts
 
 
+def test_a_cancelled_task_taken_back_after_all_comes_back_as_it_was(chat):
+    chat(said(f"book the {ACORN} for 2 nights from friday", "book_hotel", hotel_name=ACORN, hotel_bookstay=2,
+              hotel_bookday="friday"))
+    chat(said("cancel that", "cancel_task"))
+    first = chat.task("hotel")
+    assert first.status == CANCELLED
+    # "actually I do want the hotel": read as a goodbye to "anything else?" by the intent alone, it is not one
+    texts = chat(said("actually I do want the hotel", "reject_suggestion", 0.9))
+    assert "utter_goodbye" not in chat.responses() and chat.task("hotel") is first
+
+    texts = chat(said("I do want the hotel after all", "book_hotel"))
+    again = chat.task("hotel")
+    assert again is not first and again.is_open
+    assert again.slots == {"hotel-name": ACORN, "hotel-bookstay": 2, "hotel-bookday": "friday"}
+    assert chat.responses() == ["utter_task_restored", "utter_ask_hotel-bookpeople"], texts
+    assert "back" in texts[0] and "hotel" in texts[0]
+    chat(said("cancel it", "cancel_task"))
+    chat(said("book a hotel", "book_hotel"))  # no change of mind: a new hotel, from nothing
+    assert chat.task("hotel").slots == {}
+
+
+@pytest.mark.parametrize("text, count", [("just me", 1), ("only me", 1), ("myself", 1), ("on my own", 1),
+                                         ("the two of us", 2), ("me and my wife", 2), ("just the two of us!", 2)])
+def test_a_party_size_in_words_answers_how_many_people(chat, text, count):
+    chat(said(f"book the {ACORN} for 2 nights from friday", "book_hotel", hotel_name=ACORN, hotel_bookstay=2,
+              hotel_bookday="friday"))
+    assert chat.task("hotel").requested_slot == "hotel-bookpeople"
+    chat(said(text, "inform", 0.99))
+    assert chat.task("hotel").slots["hotel-bookpeople"] == count
+    assert chat.responses() == ["utter_confirm_hotel"]
+
+
+def test_a_party_size_in_words_is_only_read_as_an_answer_to_how_many(chat):
+    chat(said(f"book the {ACORN}", "book_hotel", hotel_name=ACORN))
+    assert chat.task("hotel").requested_slot != "hotel-bookpeople"
+    chat(said("just me", "inform", 0.99))
+    assert "hotel-bookpeople" not in chat.task("hotel").slots
+
+
 def test_user_goes_back_to_a_task_explicitly(chat):
     chat(said(f"book me a room at the {ACORN}", "book_hotel", hotel_name=ACORN))
     chat(said("I also need a train to London on friday", "book_train", train_destination="London",
