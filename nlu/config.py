@@ -35,9 +35,6 @@ class NluConfig:
     entity_loss_weight: float = 1.0
     # known entity values (training data, lookup tables) as tagger features (nlu/gazetteer.py)
     gazetteer: bool = False
-    # the intent head's distribution added to every word's view: the tagger knows, softly, which
-    # intent it tags for ("Dark Side" as an album to play, a playlist to add to)
-    intent_conditioned_tags: bool = False
     # FGM adversarial training on the word embeddings; 0 turns it off
     fgm_epsilon: float = 0.0
     epochs: int = 5

@@ -37,10 +37,6 @@ class JointModel(nn.Module):
         self.gazetteer_proj = nn.Linear(len(tags), word_dim, bias=False) if config.gazetteer else None
         if self.gazetteer_proj is not None:
             nn.init.zeros_(self.gazetteer_proj.weight)  # starts as the model without it
-        # the intent distribution, added to the word's view (config.intent_conditioned_tags)
-        self.intent_proj = nn.Linear(n_intents, word_dim, bias=False) if config.intent_conditioned_tags else None
-        if self.intent_proj is not None:
-            nn.init.zeros_(self.intent_proj.weight)  # starts as the model without it
         self.crf = CRF(tags) if config.use_crf else None
         # log variances of the two tasks, used only with uncertainty weighting
         self.log_vars = nn.Parameter(torch.zeros(2)) if config.loss_weighting == "uncertainty" else None
@@ -58,12 +54,7 @@ class JointModel(nn.Module):
             words = torch.cat([words, _gather(hidden, batch.word_end_index)], dim=-1)
         if self.gazetteer_proj is not None and batch.gazetteer is not None:
             words = words + self.gazetteer_proj(batch.gazetteer.to(words.dtype))
-        intent_logits = self.intent_head(self.dropout(sentence))
-        if self.intent_proj is not None:
-            # the predicted distribution, as at parse time; detached, so tagging does not bend the intent head
-            probs = intent_logits.detach().softmax(-1).to(words.dtype)
-            words = words + self.intent_proj(probs).unsqueeze(1)
-        return JointOutput(intent_logits, self.tag_head(self.dropout(words)))
+        return JointOutput(self.intent_head(self.dropout(sentence)), self.tag_head(self.dropout(words)))
 
     def losses(self, out: JointOutput, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
         if batch.intent_weights is None:

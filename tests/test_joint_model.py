@@ -51,18 +51,6 @@ def test_loss_variants_train(tiny_data, tmp_path, weighting, fgm, crf):
     assert result.dev["intent_accuracy"] >= 0.9
 
 
-def test_an_intent_conditioned_tagger_trains_saves_and_loads(tiny_data, tmp_path):
-    from safetensors.torch import load_file
-
-    config = tiny_config(epochs=8, intent_conditioned_tags=True)
-    result = train(tiny_data, tiny_data, config, tmp_path / "m", progress=False, log=lambda m: None)
-    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
-    assert "intent_proj.weight" in load_file(str(tmp_path / "m/model.safetensors"))
-    bundle = load_model(tmp_path / "m")
-    assert bundle.predictor.model.intent_proj is not None
-    assert evaluate_examples(bundle.predictor, tiny_data.examples).intent_accuracy >= 0.9
-
-
 def test_untrainable_data_is_refused_with_a_reason(tiny_data):
     with pytest.raises(NluError, match="no examples"):
         check_trainable(TrainingData([]))
