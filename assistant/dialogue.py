@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
-import re
 import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NamedTuple
@@ -544,7 +543,7 @@ class _TurnRun:
         if not self.messages and not state.tasks:  # "🙂" to start with: nothing done yet to ask "anything else?"
             self.apply([Utter("utter_greet")])
         elif not self.messages and not state.open_tasks() and self.parse is not None \
-                and not re.search(r"\w", self.parse.text or "") and cues.ACKNOWLEDGE.search(self.parse.text or ""):
+                and cues.bare_acknowledgement(self.parse.text):
             self.apply([Utter("utter_smile")])  # a second 👍 after "glad that's sorted": no third "anything else?"
         elif not self.messages:
             self.apply([Utter("utter_anything_else", expects=ANYTHING_ELSE)])

@@ -58,6 +58,11 @@ NO_PREFERENCE = re.compile(
 ACKNOWLEDGE = re.compile(r"^\W*(?:(?:ok(?:ay)?|cool|great|perfect|nice|good|fine|alright|all good|lovely"
                          rf"|brilliant)\b|[{_THUMBS_UP}\U0001F642\U0001F60A])\W*$", re.I)
 
+def bare_acknowledgement(text: str | None) -> bool:
+    """A 👍 or 🙂 and nothing else: no words, whatever intent the NLU guessed for it."""
+    return not re.search(r"\w", text or "") and bool(ACKNOWLEDGE.search(text or ""))
+
+
 YES_INTENTS = frozenset({"affirm", "accept_suggestion"})
 NO_INTENTS = frozenset({"deny", "reject_suggestion"})
 

@@ -606,7 +606,7 @@ def profile(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
 
 def chitchat(step: Step) -> list[Decision]:
     text = step.request.text or ""
-    if not re.search(r"\w", text) and cues.ACKNOWLEDGE.search(text):
+    if cues.bare_acknowledgement(text):
         return []  # a bare 👍 or 🙂, whatever intent the NLU guessed for it: noted, the open question goes on
     return [Utter(CHITCHAT_RESPONSES[step.request.intent])]  # type: ignore[index]
 
