@@ -78,6 +78,8 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
     if ctx.pending is not None and ctx.pending.expects == SUGGESTION and \
             recommend_policy.SURPRISE.search(parse.text or ""):
         return []  # "show me something random" to a suggestion: another one, whatever the intent
+    if ctx.pending is None and cues.bare_acknowledgement(parse.text):
+        return []  # a 👍 with no question open: noted (a smile or a greeting), however unsure the model is
     if parse.intent.name in OUT_OF_SCOPE_INTENTS:
         return out_of_scope()
     if len(parse.segments) > 1 or _answers_focused_task(state, parse, domain) or _goes_back(state, parse, domain):
