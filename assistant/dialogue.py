@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NamedTuple
 
 from assistant import events as ev
 from assistant.actions.bridge import CRASHED, NOT_FOUND, ActionError, ActionFailed
-from assistant.domain import place_reference
+from assistant.domain import display_value, place_reference
 from assistant.nlg import BotMessage, NaturalLanguageGenerator, inline_sentence
 from assistant.profile.describe import describe_profile
 from assistant.profile.model import slot_attribute
@@ -43,14 +43,15 @@ from assistant.profile.updates import (
     apply_outcome,
     apply_price_wish,
     apply_statement,
+    forget_values,
     reason_kinds,
     record_suggestion,
 )
 from assistant.recommender.service import descriptive_words
 from assistant.recommender.words import article
 from assistant.state import ACTIVE, CANCELLED
-from policies import (clock_time, conflicts, cues, fallback, landmarks, language, plans, questions, recommend_policy,
-                      slot_policy, task_policy)
+from policies import (clock_time, conflicts, cues, fallback, forgetting, landmarks, language, plans, questions,
+                      recommend_policy, slot_policy, task_policy)
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
 from policies.cues import (between_tasks, means_between, means_from_there, means_in_time, means_nearby, means_there,
                            yes_or_no)
@@ -351,6 +352,11 @@ class _TurnRun:
             else:
                 self.apply([Utter("utter_english_only")] + slot_policy.reask(self.state, self.domain))
             return
+        rest = self.forget_facts(parse)
+        if rest is None:  # "forget that I'm vegetarian": done, and the question we were on goes on
+            self.finish(ctx)
+            return
+        parse = self.parse = rest
         if self.answer_question(parse, ctx):
             return
         if self.answer_comparison(parse, ctx):
@@ -891,6 +897,43 @@ class _TurnRun:
         if self.user.profile.is_empty:
             return task_policy.profile(step, self.state, self.domain)
         return [Utter("utter_profile", {"profile": " ".join(describe_profile(self.user.profile, self.dm.clock()))})]
+
+    def forget_facts(self, parse: Parse) -> Parse | None:
+        """ "Forget that I'm vegetarian", "forget my budget", "forget that" just after "I love Thai food":
+        that much of the profile (and of the conversation's diet and feature) erased, and said so. The
+        message without that request comes back (the same parse when it asks nothing of the kind),
+        None when nothing else is left of it."""
+        found = forgetting.what_to_forget(parse.text, parse.entities, self.domain, self.statement_before(),
+                                          ends=[s.end for s in parse.segments])
+        if found is None:
+            return parse
+        said: list[str] = []
+        cleared = forgetting.slots_to_clear(self.state, self.domain, found)
+        if self.user is not None:
+            updated = forget_values(self.user.profile, found.entities, self.dm.clock(), named=found.named)
+            self.user.update(updated)
+            said = updated.changes
+        if not said:
+            said = [f"what you said about {display_value(self.state.slots.get(s))}" for s in cleared]
+        self.apply([SetSlot(s, None) for s in cleared])
+        self.apply([Utter("utter_facts_forgotten", {"facts": join_words(said)}) if said
+                    else Utter("utter_nothing_to_forget")])
+        rest = [s for s in parse.segments
+                if not s.start <= found.start < s.end and not any(e in found.entities for e in s.entities)]
+        if not rest or found.start < 0:
+            return None
+        first = rest[0]
+        return Parse(parse.text, first.intent, [first.intent], [e for s in rest for e in s.entities],
+                     rest if len(rest) > 1 else [])
+
+    def statement_before(self) -> tuple[str, list[Any]] | None:
+        """The user's previous message when it told something about them ("I love Thai food")."""
+        users = [e for e in reversed(self.state.events) if e.get("event") == ev.USER]
+        if len(users) < 2:
+            return None
+        before = Parse.from_dict(users[1].get("parse_data") or {})
+        entities = [e for r in Request.from_parse(before) if r.intent == "inform_preference" for e in r.entities]
+        return (before.text, entities) if entities else None
 
     def answer_forget(self, request: Request) -> list[Decision] | None:
         """Yes (or "forget me" again) to "shall I erase everything?": erased after this turn; no: kept, and

@@ -73,7 +73,7 @@ GENERAL_RESPONSES: dict[str, str] = {
 TEMPLATE_VARIABLES = frozenset({
     "task", "question", "current", "later", "options", "slot", "value", "hint", "detail", "fix",
     "constraint", "item", "reasons", "suggestion", "preference", "profile", "reference", "plans",
-    "option_1", "option_2", "payload_1", "payload_2", "info",
+    "option_1", "option_2", "payload_1", "payload_2", "info", "facts",
 })  # fmt: skip
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

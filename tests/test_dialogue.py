@@ -667,7 +667,7 @@ def test_profile_read_out_and_forgotten(chat):
 
 def test_forget_me_asked_then_something_else_erases_nothing(chat):
     chat(said("I'm vegan", "inform_preference", diet="vegan"))
-    chat(said("forget what I said", "forget_me", 0.7))
+    chat(said("forget everything about me", "forget_me", 0.7))
     assert chat.responses() == ["utter_confirm_forget"]
     chat(said("I need a taxi to the station", "book_taxi", taxi_destination="station"))
     assert chat.state.slots["diet"] == "vegan" and chat.task("taxi") is not None

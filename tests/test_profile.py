@@ -33,6 +33,7 @@ from assistant.profile.updates import (  # noqa: E402
     apply_price_wish,
     apply_statement,
     drop_constraint,
+    forget_values,
     nudge,
     record_suggestion,
 )
@@ -288,6 +289,53 @@ def test_a_diet_is_not_undone_by_a_negation_in_another_clause():
     text = "I don't eat meat, I'm veggie"
     p, _ = state(text, ents(text, diet=("veggie", "vegetarian")))
     assert p.constraints.diet == ("vegetarian",)
+
+
+def test_dont_forget_is_a_reminder_not_a_negation():
+    text = "don't forget I'm vegetarian"
+    p, _ = state(text, ents(text, diet="vegetarian"))
+    assert p.constraints.diet == ("vegetarian",)
+
+
+def test_forget_values_erases_what_each_value_names_and_says_so():
+    text = "I'm vegetarian, I use a wheelchair, I love Thai food but hate loud places, nothing over moderate"
+    p, _ = state(text, ents(text, diet="vegetarian", feature=("wheelchair", "wheelchair access"),
+                            restaurant_food=("Thai", "thai"), restaurant_pricerange="moderate"))
+    p, _ = state("I hate loud places", ents("I hate loud places", feature="loud"), p)
+    assert p.constraints.budget_max == "moderate" and score(p, "feature", "loud") < 0
+
+    q, said = forget_values(p, [{"entity": "diet", "value": "veggie"}, {"entity": "feature", "value": "noisy"}],
+                            T0 + 5)
+    assert said == ["that you're vegetarian", "that you don't like loud places"]
+    assert q.constraints.diet == () and q.preference("feature", "loud") is None
+    assert q.constraints.accessibility == ("wheelchair access",) and score(q, "food", "thai") > 0.5
+    q, said = forget_values(q, {"restaurant-pricerange": "moderate", "feature": "wheelchair access"}, T0 + 6)
+    assert said == ["your budget (moderate at most)", "that you need wheelchair access"]
+    assert q.constraints == updates.Constraints((), (), None)
+    q, said = forget_values(q, {"hotel-food": "Thai"}, T0 + 7)  # the task named does not matter
+    assert said == ["that you like Thai food"] and q.preferences == ()
+
+
+def test_forget_values_by_kind_and_facts_and_refusals():
+    p, _ = state("I'm vegan and gluten free",
+                 [{"entity": "diet", "value": "vegan"}, {"entity": "diet", "value": "gluten free"}])
+    p, _ = apply_entities(p, "hotel", {"hotel-bookpeople": 3, "hotel-area": "north"}, T0 + 2)
+    p, _ = apply_feedback(p, KETTLE, False, None, T0 + 3)
+    assert p.fact("party_size").value == 3 and "r-kettle" in p.rejected_ids
+
+    q, said = forget_values(p, [], T0 + 4, named=("diet", "party_size"))
+    assert said == ["that you're vegan", "that you need gluten-free food", "your usual party size"]
+    assert q.constraints.diet == () and q.fact("party_size") is None and q.fact("area") is not None
+    q, said = forget_values(q, {"hotel-area": "north", "restaurant-name": "the copper kettle"}, T0 + 5)
+    assert "where you're staying" in said and "that you turned down The Copper Kettle" in said
+    assert q.fact("area") is None and "r-kettle" not in q.rejected_ids
+
+
+def test_forget_values_with_nothing_held_changes_nothing():
+    p, _ = state("I'm vegan", ents("I'm vegan", diet="vegan"))
+    q, said = forget_values(p, {"diet": "vegetarian", "restaurant-food": "thai", "hotel-bookpeople": 2}, T0 + 9,
+                            named=("budget",))
+    assert said == [] and q is p
 
 
 def test_love_and_hate_are_strong_preferences_on_features():

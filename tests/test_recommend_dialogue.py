@@ -132,6 +132,17 @@ PARSES = ScriptedParser(
     said("what time is check in?", "out_of_scope", 0.8),
     said("how far is it from the hotel?", "book_taxi", taxi_departure=("hotel", "the hotel")),
     said("I want to eat somewhere in the centre", "find_restaurant", restaurant_area="centre"),
+    said("I'm vegetarian and I love Indian food", "inform_preference", diet="vegetarian",
+         restaurant_food=("indian", "Indian")),
+    said("forget that I'm vegetarian", "cancel_task", 0.47, diet="vegetarian"),
+    said("please forget that I'm vegetarian", "forget_me", 0.4, diet="vegetarian"),
+    said("don't forget I'm vegetarian", "inform_preference", diet="vegetarian"),
+    said("forget that", "cancel_task", 0.6),
+    said("forget my diet", "forget_me", 0.5),
+    said("forget that I like cheap places", "cancel_task", 0.52, restaurant_pricerange="cheap"),
+    several("forget that I'm vegan, and find me a restaurant in the north",
+            said("forget that I'm vegan", "cancel_task", 0.5, diet="vegan"),
+            said("find me a restaurant in the north", "find_restaurant", restaurant_area="north")),
 )
 
 
@@ -384,6 +395,54 @@ def test_forget_me_erases_everything_of_that_user_and_nothing_of_anyone_else(dom
     assert not assistant.store.exists("gil-1") and not assistant.store.exists("gil-2")
     assert assistant.store.load("hal") == hal_events and assistant.profile("hal").to_json() == hal_profile
     assert Talk(assistant, "gil-3", user="gil")("what do you know about me") == "I don't know anything about you yet."
+
+
+def test_forget_one_thing_erases_only_that_and_a_reminder_erases_nothing(domain, runner, recommender, db):
+    assistant = make(domain, runner, recommender, db)
+    talk = Talk(assistant, "uma-1", user="uma")
+    talk("I'm vegetarian and I love Indian food")
+    assert "vegetarian" in talk("don't forget I'm vegetarian")  # a reminder, not a request to forget
+    assert assistant.profile("uma").constraints.diet == ("vegetarian",)
+
+    assert talk("forget that I'm vegetarian") == "Done, I've forgotten that you're vegetarian."
+    profile = assistant.profile("uma")
+    assert profile.constraints.diet == () and profile.preference("food", "indian").score > 0.5
+    assert assistant.state("uma-1").slots.get("diet") is None  # the conversation no longer filters on it
+    reply = talk("please forget that I'm vegetarian")  # read as "forget me" by the model: still one thing
+    assert reply.startswith("I hadn't kept that about you") and not assistant.profile("uma").is_empty
+    assert "Indian" in Talk(assistant, "uma-2", user="uma")("what do you know about me")  # kept across sessions
+
+
+def test_forget_that_erases_the_statement_just_made_and_forget_my_diet_every_diet(domain, runner, recommender, db):
+    assistant = make(domain, runner, recommender, db)
+    talk = Talk(assistant, "vic-1", user="vic")
+    talk("I'm vegetarian and I love Indian food")
+    reply = talk("forget that")
+    assert reply == "Done, I've forgotten that you're vegetarian and that you like Indian food."
+    assert assistant.profile("vic").preference("food", "indian") is None
+    assert talk("what do you know about me") == "I don't know anything about you yet."
+    assert talk("forget that").startswith("There's nothing in progress")  # no statement before: a cancellation
+
+    talk("I'm vegan and I use a wheelchair")
+    assert talk("forget my diet") == "Done, I've forgotten that you're vegan."
+    assert assistant.profile("vic").constraints.accessibility == ("wheelchair access",)
+
+
+def test_forgetting_a_taste_leaves_the_search_going_and_the_rest_of_the_message_is_served(domain, runner,
+                                                                                          recommender, db):
+    assistant = make(domain, runner, recommender, db)
+    talk = Talk(assistant, "wes-1", user="wes")
+    talk("I'm vegan and I use a wheelchair")
+    talk("a cheap restaurant in the north for 2")
+    offered = talk.last
+    reply = talk("forget that I like cheap places")
+    assert reply.startswith("Done, I've forgotten that you like cheap places.")
+    assert offered["name"] in reply and talk.task("restaurant").is_open  # the suggestion still stands
+    assert talk.task("restaurant").slots["restaurant-pricerange"] == "cheap"  # what this search asked for stays
+
+    reply = talk("forget that I'm vegan, and find me a restaurant in the north")
+    assert reply.startswith("Done, I've forgotten that you're vegan.") and "How about" in reply
+    assert assistant.profile("wes").constraints.diet == ()
 
 
 def test_the_hotel_steers_suggestions_and_the_party_size_carries_over(domain, runner, recommender, db):

@@ -69,6 +69,9 @@ __all__ = [
     "apply_cancellation",
     "record_suggestion",
     "drop_constraint",
+    "forget_values",
+    "forgettable_entity",
+    "FORGETTABLE",
     "with_fact",
     "reason_kinds",
     "canonical_diet",
@@ -131,6 +134,8 @@ _DISLIKE = re.compile(r"(n'?t|\bnot|\bno)\s+(really\s+)?(like|love|enjoy|want|a 
 _LOVE = re.compile(r"\b(love|loves|adore|big fan|huge fan|always|really like|really enjoy|need|must)\b")
 _LIKE = re.compile(r"\b(like|likes|prefer|enjoy|fan of|into|rather|want|go for|usually)\b")
 _NEGATION = re.compile(r"(n't|\bnot|\bno longer|\bnever|\bnot really)\b")
+# "don't forget I'm vegetarian", "never forget that": a reminder, the opposite of a negation
+_REMINDER = re.compile(r"\b(?:do ?n'?t|do not|never|not) forget\b|\bremember\b", re.IGNORECASE)
 _CEILING = re.compile(r"\b(nothing (over|above|more than|pricier than|beyond)|no more than|not more than|at most|"
                       r"up to|max|maximum|budget|afford|tight|cheaper than|under|below|less than)\b")
 _BELOW = re.compile(r"\b(cheaper than|under|below|less than)\b")
@@ -400,7 +405,7 @@ def _feeling(clause: str) -> float:
 
 def _negated(before: str) -> bool:
     """A negation among the last three words before the entity: "I'm not vegetarian any more"."""
-    return bool(_NEGATION.search(" ".join(before.split()[-3:])))
+    return bool(_NEGATION.search(" ".join(_REMINDER.sub(" ", before).split()[-3:])))
 
 
 def apply_statement(profile: UserProfile, intent: str | None, entities: Any, text: str, now: float, *,
@@ -505,6 +510,94 @@ def drop_constraint(profile: UserProfile, kind: str, value: str | None, now: flo
     draft = _Draft(profile, now, None)
     _drop(draft, kind, canonical_diet(value) if kind == "diet" else canonical_feature(value) or "")
     return draft.done() if draft.changes else Updated(profile, [])
+
+
+#: What "forget my ..." can name without a value: the word -> what it erases.
+FORGETTABLE = {"diet": "diet", "dietary": "diet", "budget": "budget", "price limit": "budget",
+               "party size": "party_size", "party": "party_size", "group size": "party_size"}
+
+
+def forgettable_entity(name: str) -> bool:
+    """Whether :func:`forget_values` can erase something for an entity of this name."""
+    if name in ("diet", "feature"):
+        return True
+    _, slot = _split(name, None)
+    return slot in _SLOT_ATTRIBUTES or slot in _PEOPLE_SLOTS or slot in _DAY_SLOTS or slot == "name"
+
+
+def forget_values(profile: UserProfile, entities: Any, now: float, *, named: tuple[str, ...] = ()) -> Updated:
+    """ "Forget that I'm vegetarian", "forget that I like cheap places", "forget my budget": erase what
+    the profile holds about each value named (a diet, a need, a taste either way, the budget at that
+    price, a shared fact with that value, a turned-down place's refusal) and about each kind in
+    ``named`` (values of :data:`FORGETTABLE`). The changes say what went, each as "that you ..." or
+    "your ...", to be read after "I've forgotten"; none when the profile held nothing of it."""
+    draft = _Draft(profile, now, None)
+    gone: list[str] = []
+
+    def drop_preference(attribute: str, value: str | None) -> None:
+        old = draft.prefs.pop((attribute, value), None) if value else None
+        if old is not None:
+            feeling = "like" if old.score >= 0 else "don't like"
+            gone.append(f"that you {feeling} {value_words(attribute, value)}")
+
+    def drop_fact(name: str, value: Any = None) -> None:
+        fact = draft.facts.get(name)
+        if fact is None or (value is not None and str(fact.value).lower() != str(value).lower()):
+            return
+        del draft.facts[name]
+        gone.append({"area": "where you're staying", "party_size": "your usual party size",
+                     "day": "the day you're planning for"}[name])
+
+    def drop_diet(diet: str | None) -> None:
+        if diet in draft.diet:
+            draft.diet.remove(diet)
+            sentence = diet_sentence(diet)  # "You're vegetarian." -> "that you're vegetarian"
+            gone.append("that " + sentence[0].lower() + sentence[1:-1])
+
+    def drop_budget(level: str | None = None) -> None:
+        if draft.budget is not None and level in (None, draft.budget):
+            gone.append(f"your budget ({draft.budget} at most)")
+            draft.budget = None
+
+    for entity in _entities(entities):
+        task, slot = _split(entity.name, None)
+        if entity.name == "diet":
+            drop_diet(canonical_diet(entity.value))
+        elif entity.name == "feature":
+            feature = canonical_feature(entity.value)
+            if feature in draft.access:
+                draft.access.remove(feature)
+                gone.append(f"that you need {feature}")
+            drop_preference("feature", feature)
+        elif slot == "name":
+            said = attribute_value(entity.value)
+            refused = [h for h in draft.history if h.event == "rejected" and said is not None
+                       and (h.name or "").lower() == said]
+            if refused:
+                draft.history = [h for h in draft.history if h not in refused]
+                gone.append(f"that you turned down {refused[-1].name}")
+        elif slot in _SLOT_ATTRIBUTES:
+            attribute = _SLOT_ATTRIBUTES[slot]
+            value = _value(attribute, entity.value)
+            drop_preference(attribute, value)
+            if attribute == "pricerange":
+                drop_budget(value)
+            elif attribute == "area":
+                drop_fact("area", value)
+        elif slot in _PEOPLE_SLOTS and _people(entity.value) is not None:
+            drop_fact("party_size", _people(entity.value))
+        elif slot in _DAY_SLOTS and attribute_value(entity.value) is not None:
+            drop_fact("day", attribute_value(entity.value))
+    for kind in dict.fromkeys(named):
+        if kind == "diet":
+            for diet in list(draft.diet):
+                drop_diet(diet)
+        elif kind == "budget":
+            drop_budget()
+        elif kind == "party_size":
+            drop_fact("party_size")
+    draft.changes = list(dict.fromkeys(gone))
+    return draft.done() if gone else Updated(profile, [])
 
 
 def reason_kinds(reason: str | None) -> list[str]:
