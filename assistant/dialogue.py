@@ -62,6 +62,7 @@ from policies.decisions import (
     CONFIRM,
     CONFLICT,
     FORGET,
+    LEAVING,
     OFFER,
     RETRY,
     SLOT,
@@ -409,6 +410,8 @@ class _TurnRun:
             place = slot_policy.answer_with_place(pending, state, request, domain)
             if place is not None:
                 return place  # "the Lockside Guesthouse" to "where should the taxi pick you up?"
+        if pending is not None and pending.expects == LEAVING:
+            return self.answer_leaving(request, pending)
         if pending is not None and pending.expects in (CONFIRM, OFFER) and self.books_the_asker(request, pending):
             # "yes, book the taxi" to "shall I book a taxi ...?": the booking intent says yes
             return slot_policy.answer(pending, state, dataclasses.replace(request, intent="affirm"), domain)
@@ -441,6 +444,33 @@ class _TurnRun:
                 return [Utter("utter_glad_to_help")]  # "ok" / 👍: noted, nothing more wanted
             if reply == "yes":
                 return [Utter("utter_help")]
+        return None
+
+    def leaving_unconfirmed(self, request: Request, ctx: TurnContext) -> list[Decision]:
+        """ "Bye" while a booking waits for its yes: the user may think it is made. Said before the
+        goodbye, with the booking one yes away; nothing when no confirmation is open."""
+        pending = ctx.pending
+        task = self.state.task(pending.task_id) if pending is not None and pending.task_id else None
+        if request.intent != "bye" or pending is None or pending.expects != CONFIRM or task is None \
+                or not task.is_open:
+            return []
+        return [Utter("utter_before_you_go", {"task": task_policy.label(self.domain, task)}, task.id,
+                      expects=LEAVING)]
+
+    def answer_leaving(self, request: Request, pending: Pending) -> list[Decision] | None:
+        """Yes to "before you go, shall I book it?": booked; no (or bye again): goodbye, the booking
+        left as it was; anything else: the question lapses and the message is served."""
+        task = self.state.task(pending.task_id) if pending.task_id else None
+        task_type = self.domain.tasks.get(task.type) if task is not None else None
+        if task is None or task_type is None or not task.is_open:
+            return None
+        reply = "yes" if self.books_the_asker(request, pending) else \
+            "no" if request.intent == "bye" else yes_or_no(request.intent, request.text)
+        if reply == "yes" and not slot_policy.proposals(task.type, request.entities, self.domain):
+            return [RunAction(task.id, task_type.action)]
+        if reply == "no":
+            self.quiet = True
+            return [Utter("utter_goodbye")]
         return None
 
     def not_now(self, requests: list[Request], pending: Pending) -> bool:
@@ -488,6 +518,7 @@ class _TurnRun:
                 started = next((d.task_id for d in decisions if isinstance(d, StartTask)), None)
                 if started:
                     self.apply(self.carried_over(started))
+                    self.apply(self.near_last_place(started))
                     self.apply(self.place_there(started))
                     self.apply(self.start_from_there(started))
                     self.apply(self.in_time_for(started))
@@ -518,8 +549,10 @@ class _TurnRun:
                 decisions = plans.summary(state, domain)
                 understood = True
             elif step.kind == task_policy.CHITCHAT:
-                decisions = task_policy.chitchat(step)
-                self.quiet = self.quiet or step.request.intent == "bye"
+                decisions = self.leaving_unconfirmed(step.request, ctx)
+                if not decisions:
+                    decisions = task_policy.chitchat(step)
+                    self.quiet = self.quiet or step.request.intent == "bye"
                 understood = True
             self.apply(decisions)
         if several:
@@ -738,6 +771,30 @@ class _TurnRun:
             defaults = {s: v for s, v in defaults.items() if not s.endswith("-area")}
         return [SetSlot(slot, value, task_id) for slot, value in defaults.items()
                 if slot in task_type.slot_names and task.slots.get(slot) is None]
+
+    def near_last_place(self, task_id: str) -> list[Decision]:
+        """ "Dinner nearby" after the museum, with no hotel to be near: the area of the place the latest
+        other task went to (or has on offer) becomes the new task's area."""
+        task = self.state.task(task_id)
+        recommender = self.dm.recommender
+        if task is None or recommender is None or not means_nearby(self.said_now(task)):
+            return []
+        task_type = self.domain.tasks[task.type]
+        area = next((s for s in task_type.slot_names if self.domain.slots[s].kind == "area"), None)
+        if area is None or task.slots.get(area) is not None:
+            return []  # where the user stays was "nearby" already, or the request named an area
+        for other in reversed(self.state.tasks):
+            other_type = self.domain.tasks.get(other.type)
+            if other_type is None or other.id == task.id or other.status == CANCELLED or not other_type.recommend:
+                continue
+            place = other_type.schedule_value("place", other.slots)
+            if place is None and other.is_open:
+                shown = self.unanswered_suggestion(other)
+                place = shown.get("name") if shown else None
+            item = recommender.find(other_type.recommend, place) if place is not None else None
+            if item is not None and item.attributes.get("area"):
+                return [SetSlot(area, item.attributes["area"], task.id)]
+        return []
 
     def place_there(self, task_id: str, words: str | None = None) -> list[Decision]:
         """ "Book a table there", "a taxi there": the place of the latest other task (or the place it

@@ -24,6 +24,7 @@ CANCEL_BOOKING = "cancel_booking"  # "shall I cancel the booking?" about a task 
 CHANGE_BOOKING = "change_booking"  # "shall I change it to 14:00?" about a task already done
 SUGGESTION = "suggestion"  # a recommendation: accept, reject (with a reason), or "something else"
 FORGET = "forget"  # "shall I erase everything I know about you?" before "forget me" is done
+LEAVING = "leaving"  # "bye" with a booking one yes away: "before you go, shall I book it?"
 
 
 # ----------------------------------------------------------------- state changes (one event each)

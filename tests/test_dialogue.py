@@ -328,6 +328,43 @@ def test_a_correction_of_a_waiting_task_in_its_own_words_is_no_second_booking(ch
     assert sum(t.startswith("Got it") for t in texts) <= 1, texts
 
 
+def ask_to_confirm_a_table(chat: Chat) -> None:
+    chat(said(f"book a table at {PIZZA} for 2 on friday at 19:00", "book_restaurant", restaurant_name=PIZZA,
+              restaurant_bookpeople=2, restaurant_bookday="friday", restaurant_booktime="19:00"))
+    assert chat.task("restaurant").status == AWAITING_CONFIRMATION
+
+
+def test_bye_with_a_booking_one_yes_away_asks_before_going_and_yes_books_it(chat):
+    ask_to_confirm_a_table(chat)
+    texts = chat(said("thanks, that's all", "bye"))
+    assert chat.responses() == ["utter_before_you_go"] and "restaurant booking isn't made yet" in texts[0]
+    assert chat.task("restaurant").status == AWAITING_CONFIRMATION
+    chat(said("yes please", "affirm"))
+    assert chat.task("restaurant").status == COMPLETED and kinds(chat.last_events, "action")
+
+
+@pytest.mark.parametrize("reply", [said("no thanks", "deny"), said("bye", "bye"), said("No, goodbye", "deny")])
+def test_bye_with_a_booking_one_yes_away_then_no_or_bye_again_says_goodbye(chat, reply):
+    ask_to_confirm_a_table(chat)
+    chat(said("bye", "bye"))
+    chat(reply)
+    assert chat.responses() == ["utter_goodbye"] and chat.task("restaurant").status == AWAITING_CONFIRMATION
+
+
+def test_a_correction_after_before_you_go_corrects_the_booking(chat):
+    ask_to_confirm_a_table(chat)
+    chat(said("bye", "bye"))
+    chat(said("actually make it 8pm", "inform", restaurant_booktime=("20:00", "8pm")))
+    assert chat.responses() == ["utter_slot_corrected", "utter_confirm_restaurant"]
+    assert chat.task("restaurant").slots["restaurant-booktime"] == "20:00"
+
+
+def test_bye_with_nothing_waiting_for_a_yes_is_goodbye(chat):
+    chat(said(f"book a table at {PIZZA}", "book_restaurant", restaurant_name=PIZZA))
+    chat(said("bye", "bye"))
+    assert chat.responses() == ["utter_goodbye"]
+
+
 def test_a_corrected_day_reads_as_the_confirmation_writes_it(chat):
     chat(said(f"book a table at {PIZZA} for 2 on friday", "book_restaurant", restaurant_name=PIZZA,
               restaurant_bookpeople=2, restaurant_bookday="friday"))

@@ -140,6 +140,7 @@ PARSES = ScriptedParser(
     said("forget that", "cancel_task", 0.6),
     said("forget my diet", "forget_me", 0.5),
     said("forget that I like cheap places", "cancel_task", 0.52, restaurant_pricerange="cheap"),
+    said("and then dinner nearby", "find_restaurant"),
     several("forget that I'm vegan, and find me a restaurant in the north",
             said("forget that I'm vegan", "cancel_task", 0.5, diet="vegan"),
             said("find me a restaurant in the north", "find_restaurant", restaurant_area="north")),
@@ -443,6 +444,25 @@ def test_forgetting_a_taste_leaves_the_search_going_and_the_rest_of_the_message_
     reply = talk("forget that I'm vegan, and find me a restaurant in the north")
     assert reply.startswith("Done, I've forgotten that you're vegan.") and "How about" in reply
     assert assistant.profile("wes").constraints.diet == ()
+
+
+def test_dinner_nearby_after_a_museum_is_in_the_museums_area(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "xia")
+    talk("and then dinner nearby")  # nowhere to be near yet: no area
+    assert talk.task("restaurant").slots.get("restaurant-area") is None
+
+    talk = Talk(make(domain, runner, recommender, db), "yan")
+    talk("can you suggest a museum")
+    museum = talk.last
+    talk("sounds good")
+    talk("and then dinner nearby")
+    area = museum["attributes"]["area"]
+    assert talk.task("restaurant").slots["restaurant-area"] == area
+    talk("surprise me")  # the taste question a new user gets first
+    for _ in range(4):  # a filter, not a steer: every suggestion is there
+        assert talk.last["kind"] == "restaurant" and talk.last["attributes"]["area"] == area
+        if "How about" not in talk("something else"):
+            break
 
 
 def test_the_hotel_steers_suggestions_and_the_party_size_carries_over(domain, runner, recommender, db):
