@@ -559,7 +559,9 @@ class _TurnRun:
             self.apply(task_policy.announce_queue(served, state, domain))
         if not understood and not self.messages:
             reply = yes_or_no(requests[0].intent, requests[0].text) if len(requests) == 1 else None
-            if reply is not None and state.focused_task is None:  # "ok" with nothing open
+            if state.focused_task is None and len(requests) == 1 and cues.no_preference(requests[0].text):
+                self.apply([Utter("utter_surprise_what")])  # "surprise me" with nothing asked yet: of what kind?
+            elif reply is not None and state.focused_task is None:  # "ok" with nothing open
                 # with nothing done yet there is no "else": what the assistant can do
                 self.apply([Utter("utter_anything_else", expects=ANYTHING_ELSE) if state.tasks
                             else Utter("utter_help")])
@@ -1084,7 +1086,8 @@ class _TurnRun:
             return
         query, spans = self.query_for(task)
         task_type = self.domain.tasks.get(task.type)
-        if not decision.lead and task_type is not None:
+        if not decision.lead and task_type is not None and not cues.no_preference(query or ""):
+            # "surprise me with somewhere to eat" answers the taste question before it is asked
             taste = self.domain.slots.get(task_type.taste or "")
             question = recommend_policy.taste_question(task, task_type, self.user.profile, self.dm.clock(),
                                                        suggested=bool(self.suggested_ids(task)),

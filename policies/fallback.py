@@ -81,6 +81,9 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
         return []  # "show me something random" to a suggestion: another one, whatever the intent
     if ctx.pending is None and cues.bare_acknowledgement(parse.text):
         return []  # a 👍 with no question open: noted (a smile or a greeting), however unsure the model is
+    if ctx.pending is None and state.focused_task is None and cues.no_preference(parse.text or "") \
+            and not parse.entities:
+        return []  # "surprise me" with nothing asked yet: the dialogue asks of what kind
     if parse.intent.name in OUT_OF_SCOPE_INTENTS:
         return out_of_scope()
     if len(parse.segments) > 1 or _answers_focused_task(state, parse, domain) or _goes_back(state, parse, domain):

@@ -649,10 +649,13 @@ def test_a_weak_yes_or_no_that_the_words_confirm_answers_a_yes_no_question(domai
     assert fallback.decide(state_of(), vague, domain, ctx(Pending("confirm", "taxi-1")))[0].response == "utter_clarify"
 
 
-def test_surprise_me_passes_the_fallback_only_at_an_optional_slot_question(domain):
+def test_surprise_me_passes_the_fallback_at_an_optional_slot_question_or_with_nothing_open(domain):
     weak = said("surprise me", "greet", 0.26)
     assert fallback.decide(_asked_food(), weak, domain, ctx(Pending("slot", "restaurant-1"))) == []
-    assert fallback.decide(state_of(), weak, domain, ctx()) != []
+    # with nothing open the dialogue asks "somewhere to eat, to stay or something to see?"
+    assert fallback.decide(state_of(), weak, domain, ctx()) == []
+    # a task in hand but no question to answer: unsure as ever
+    assert fallback.decide(_asked_food(), weak, domain, ctx()) != []
 
 
 def test_the_taste_question_is_asked_once_to_a_user_whose_taste_is_unknown(domain):

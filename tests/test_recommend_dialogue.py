@@ -141,6 +141,7 @@ PARSES = ScriptedParser(
     said("forget my diet", "forget_me", 0.5),
     said("forget that I like cheap places", "cancel_task", 0.52, restaurant_pricerange="cheap"),
     said("and then dinner nearby", "find_restaurant"),
+    said("surprise me with somewhere to eat", "find_restaurant"),
     several("forget that I'm vegan, and find me a restaurant in the north",
             said("forget that I'm vegan", "cancel_task", 0.5, diet="vegan"),
             said("find me a restaurant in the north", "find_restaurant", restaurant_area="north")),
@@ -444,6 +445,17 @@ def test_forgetting_a_taste_leaves_the_search_going_and_the_rest_of_the_message_
     reply = talk("forget that I'm vegan, and find me a restaurant in the north")
     assert reply.startswith("Done, I've forgotten that you're vegan.") and "How about" in reply
     assert assistant.profile("wes").constraints.diet == ()
+
+
+def test_surprise_me_with_nothing_open_asks_of_what_kind_and_the_button_suggests_at_once(domain, runner,
+                                                                                      recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "zed")
+    assert talk("surprise me") == "Happy to! Somewhere to eat, somewhere to stay or something to see?"
+    bot = [e for e in talk.assistant.store.load("zed") if e["event"] == "bot"][-1]
+    assert [b["payload"] for b in bot["data"]["buttons"]][0] == "surprise me with somewhere to eat"
+    reply = talk("surprise me with somewhere to eat")  # a new user, yet no taste question: the choice is ours
+    assert reply.startswith("How about") and talk.last["kind"] == "restaurant"
+    assert "matches what you asked for" not in reply  # "surprise" describes no place
 
 
 def test_dinner_nearby_after_a_museum_is_in_the_museums_area(domain, runner, recommender, db):

@@ -43,7 +43,7 @@ okay sure that this those these them they of from by up out too some
 sightseeing sights sight things thing explore visiting seeing doing worth
 night nights day days week weeks people person persons guest guests ticket tickets star stars party
 idea ideas have has got suggestions recommendation recommendations option options meal meals bite spot
-morning afternoon evening weekend
+morning afternoon evening weekend surprise pick choose whatever
 """.split())
 _WORD = re.compile(r"[a-z][a-z'\-]*")
 _NAME_WORD = re.compile(r"\w+")
