@@ -205,7 +205,7 @@ class _TurnRun:
                     self.user.forget = True
             else:
                 if isinstance(decision, (SetSlot, StartTask)):
-                    decision = self.read_places(self.read_hours(decision))
+                    decision = self.read_names(self.read_places(self.read_hours(decision)))
                 reopened = isinstance(decision, ResumeTask) and not getattr(self.state.task(decision.task_id),
                                                                             "is_open", True)
                 self.record(decision.event(self.dm.clock()))
@@ -271,6 +271,32 @@ class _TurnRun:
                 if place is not None:
                     read[name] = place
                     break
+        if read == dict(slots):
+            return decision
+        if isinstance(decision, StartTask):
+            return dataclasses.replace(decision, slots=read)
+        return dataclasses.replace(decision, value=read[decision.name])
+
+    def read_names(self, decision: SetSlot | StartTask) -> SetSlot | StartTask:
+        """ "The orchard guesthouse" is The Orchard Guesthouse: a place's name as the catalogue writes
+        it, so that the confirmation, the booking and the plans name it as the place itself does."""
+        recommender = self.dm.recommender
+        if recommender is None:
+            return decision
+        slots = decision.slots if isinstance(decision, StartTask) else {decision.name: decision.value}
+        task = self.state.task(decision.task_id) if decision.task_id else None
+        task_type = self.domain.tasks.get(decision.task_type if isinstance(decision, StartTask)
+                                          else task.type if task is not None else "")
+        if task_type is None or not task_type.recommend:
+            return decision
+        read = dict(slots)
+        for name, value in slots.items():
+            spec = self.domain.slots.get(name)
+            if spec is None or spec.kind != "name" or not isinstance(value, str):
+                continue
+            item = recommender.find(task_type.recommend, value)
+            if item is not None:
+                read[name] = item.name
         if read == dict(slots):
             return decision
         if isinstance(decision, StartTask):
@@ -1296,7 +1322,14 @@ class _TurnRun:
         if decision.cancels and decision.rebook:  # a change: the old booking is gone, the task books again
             self.record(ev.task_resumed(task.id, timestamp=self.dm.clock()))
             self.apply([SetSlot(slot, value, task.id) for slot, value in decision.rebook])
-            self.apply(slot_policy.next_step(state, task, domain))
+            step = slot_policy.next_step(state, task, domain)
+            if any(isinstance(d, Utter) and d.expects == CONFIRM for d in step) and task.type in domain.tasks:
+                # the yes to "shall I change it? I'll cancel it and book it again" was the confirmation:
+                # no second "shall I book it?" with the old booking already gone
+                self.apply([d for d in step if not isinstance(d, Utter)])
+                self.apply([RunAction(task.id, domain.tasks[task.type].action)])
+            else:
+                self.apply(step)
             return
         if decision.cancels:  # the booking is cancelled: so is the task (its details kept, to book again)
             if not result.responses:
