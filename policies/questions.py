@@ -43,8 +43,11 @@ _ASKED: tuple[tuple[str, str, bool], ...] = (
               r"|\btell me about (?:it|them|that|this)\b", False),
     ("trainid", r"\btrain (?:id|number)\b|\bwhich train\b", False),
     ("duration", r"\bhow long (?:is|does|will) (?:the|it|that)\b|\b(?:travel|journey) time\b|\bduration\b", False),
-    ("leaveat", r"\b(?:what time|when) does (?:it|the train) (?:leave|depart)\b|\bdeparture time\b", False),
-    ("arriveby", r"\b(?:what time|when) does (?:it|the train) (?:arrive|get in)\b|\barrival time\b", False),
+    ("leaveat", r"\b(?:what time|when) (?:does|do) (?:it|(?:the|my|our) train) (?:leave|depart|go)\b"
+                r"|\bdeparture time\b|\b(?:what time|when) is (?:my|our|the) train\b(?! (?:arriving|getting in))",
+     False),
+    ("arriveby", r"\b(?:what time|when) (?:does|do|will) (?:it|(?:the|my|our) train) (?:arrive|get in)\b"
+                 r"|\barrival time\b|\b(?:what time|when) (?:does|do|will) (?:i|we) (?:arrive|get in)\b", False),
     ("internet", r"\bwi-?fi\b|\binternet\b", True),
     ("parking", r"\bparking\b|\bpark (?:the|my|a) car\b", True),
     ("stars", r"\bhow many stars\b|\bstar rating\b|\bstars? (?:is it|does it|are they)\b", True),
