@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
+import re
 import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NamedTuple
@@ -49,7 +50,7 @@ from assistant.profile.updates import (
 )
 from assistant.recommender.service import descriptive_words
 from assistant.recommender.words import article
-from assistant.state import ACTIVE, CANCELLED
+from assistant.state import ACTIVE, CANCELLED, COMPLETED
 from policies import (clock_time, conflicts, cues, fallback, forgetting, landmarks, language, plans, questions,
                       recommend_policy, slot_policy, task_policy)
 from policies.context import Pending, PolicyConfig, Request, TurnContext, pending_question
@@ -103,6 +104,7 @@ RESTART_INTENT = "restart"
 ACTION_EVENTS = frozenset({ev.SLOT, ev.FOLLOWUP})
 _MAX_STEPS = 64  # actions run and tasks resumed in one turn, at most
 _ABOUT_THE_BOT = frozenset({"help", "bot_challenge"})  # questions about the assistant, none about the user
+_STATION = re.compile(r"\b(?:station|railway|train)\b", re.IGNORECASE)
 
 
 class Turn(NamedTuple):
@@ -287,14 +289,21 @@ class _TurnRun:
         task = self.state.task(decision.task_id) if decision.task_id else None
         task_type = self.domain.tasks.get(decision.task_type if isinstance(decision, StartTask)
                                           else task.type if task is not None else "")
-        if task_type is None or not task_type.recommend:
+        if task_type is None:
             return decision
         read = dict(slots)
         for name, value in slots.items():
             spec = self.domain.slots.get(name)
-            if spec is None or spec.kind != "name" or not isinstance(value, str):
+            if spec is None or not isinstance(value, str):
                 continue
-            item = recommender.find(task_type.recommend, value)
+            if spec.kind == "name" and task_type.recommend:
+                item = recommender.find(task_type.recommend, value)
+            elif spec.kind in ("origin", "destination") and not task_type.schedule.get("day"):
+                # a ride "from the orchard guesthouse": any venue's own name (a journey's are towns)
+                item = next((found for kind in recommender.catalogue.kinds for found in [recommender.find(kind, value)]
+                             if found is not None), None)
+            else:
+                continue
             if item is not None:
                 read[name] = item.name
         if read == dict(slots):
@@ -548,6 +557,7 @@ class _TurnRun:
                     self.apply(self.place_there(started))
                     self.apply(self.start_from_there(started))
                     self.apply(self.in_time_for(started))
+                    self.apply(self.to_catch_the_train(started))
                 task = state.task(started) if started else state.task_of_type(step.task_type)  # type: ignore[arg-type]
                 if task is not None:
                     self.apply(self.same_as_before(task))
@@ -920,6 +930,37 @@ class _TurnRun:
                     and going_to in (None, place):
                 there = [] if going_to is not None else [SetSlot(destination, place, task.id)]
                 return there + task_policy.arrive_before(task, other, self.domain, self.dm.config.taxi_margin_minutes)
+        return []
+
+    def to_catch_the_train(self, task_id: str) -> list[Decision]:
+        """ "A taxi to the station" with today's train booked from there: the ride arrives before the train
+        leaves (the confirmation shows the time, so the user can change it). A train on another day, or
+        one not booked yet, says nothing of when the ride is."""
+        task = self.state.task(task_id)
+        if task is None:
+            return []
+        task_type = self.domain.tasks[task.type]
+        kinds = {self.domain.slots[s].kind: s for s in task_type.slot_names}
+        destination = kinds.get("destination")
+        if destination is None or task_type.schedule.get("day") \
+                or not _STATION.search(str(task.slots.get(destination) or "")):
+            return []
+        today = datetime.fromtimestamp(self.dm.clock()).strftime("%A").lower()
+        for other in reversed(self.state.tasks):
+            other_type = self.domain.tasks.get(other.type)
+            if other_type is None or other.status != COMPLETED or not other_type.schedule.get("day"):
+                continue  # the latest journey booked (a train), not a table or a ride
+            leaves = other.slots.get(f"{other.type}-leaves")  # the booked train's own time, set by its action
+            if str(other_type.schedule_value("day", other.slots) or "").lower() != today or not leaves:
+                return []
+            times = task_type.schedule.get("time", ())
+            arrival = next((s for s in times if self.domain.slots[s].kind == "arrival"), None)
+            minutes = task_policy.to_minutes(leaves)
+            margin = self.dm.config.taxi_margin_minutes
+            if arrival is None or any(task.slots.get(s) is not None for s in times) or minutes is None \
+                    or minutes < margin:
+                return []
+            return [SetSlot(arrival, clock_time.hhmm(minutes - margin), task.id)]
         return []
 
     def same_as_before(self, task: Task) -> list[Decision]:

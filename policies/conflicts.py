@@ -16,6 +16,8 @@ the user passed over; ``stale`` reminds and expires.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, Iterator
@@ -190,9 +192,21 @@ def _same_place(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and norm(a) == norm(b)
 
 
+_STATION = re.compile(r"\b(?:station|railway)\b", re.IGNORECASE)
+
+
+def _to_the_train(ride: _When, journey: _When, ctx: TurnContext) -> bool:
+    """A ride to the station around the time a journey leaves (a taxi to catch the train); hours
+    apart, it is for something else."""
+    return (ride.to_place and not ride.has_day and journey.has_day and not journey.to_place
+            and bool(_STATION.search(ride.place or ""))
+            and abs(ride.minutes - journey.minutes) < ctx.config.clash_minutes)
+
+
 def _late_ride(ride: _When, booking: _When, domain: Domain, ctx: TurnContext) -> _Found | None:
-    """A ride to a booked place that gets there after the booking starts."""
-    if not (ride.to_place and ride.task.is_open and not booking.to_place and _same_place(ride.place, booking.place)):
+    """A ride to a booked place (or to the station for a train) that gets there after it starts."""
+    if not (ride.to_place and ride.task.is_open and not booking.to_place
+            and (_same_place(ride.place, booking.place) or _to_the_train(ride, booking, ctx))):
         return None
     arrives = domain.slots[ride.slot].kind == "arrival"
     late = ride.minutes > booking.minutes if arrives else ride.minutes >= booking.minutes
@@ -218,8 +232,9 @@ def _late_ride(ride: _When, booking: _When, domain: Domain, ctx: TurnContext) ->
 
 def _too_close(a: _When, b: _When, domain: Domain, ctx: TurnContext) -> _Found | None:
     """Two plans on the same day closer than ``clash_minutes``."""
-    if _same_place(a.place, b.place) and (a.to_place or b.to_place):
-        return None  # a ride to the place of the other plan: _late_ride's business
+    if (_same_place(a.place, b.place) and (a.to_place or b.to_place)) \
+            or _to_the_train(a, b, ctx) or _to_the_train(b, a, ctx):
+        return None  # a ride to the place of the other plan (or to its train): _late_ride's business
     if a.has_day and b.has_day and a.day != b.day:
         return None
     clash = ctx.config.clash_minutes

@@ -365,6 +365,30 @@ def test_bye_with_nothing_waiting_for_a_yes_is_goodbye(chat):
     assert chat.responses() == ["utter_goodbye"]
 
 
+def test_a_taxi_to_the_station_arrives_before_todays_train_leaves(chat):
+    # the clock's today is Friday
+    chat(said("a train from cambridge to london today leaving after 6pm for 1", "book_train",
+              train_departure="cambridge", train_destination="london", train_day=("friday", "today"),
+              train_leaveat=("18:00", "6pm"), train_bookpeople=1))
+    chat(said("yes", "affirm"))
+    leaves = chat.task("train").slots["train-leaves"]
+    chat(said("and a taxi to the station", "book_taxi", taxi_destination="station"))
+    texts = chat(said(f"from {ACORN.lower()}", "inform", taxi_departure=ACORN.lower()))
+    hours, minutes = map(int, leaves.split(":"))
+    due = f"{(hours * 60 + minutes - 15) // 60:02d}:{(hours * 60 + minutes - 15) % 60:02d}"
+    assert chat.task("taxi").slots["taxi-arriveby"] == due
+    assert chat.responses() == ["utter_confirm_taxi"] and f"from {ACORN} to the station, arriving by {due}" in texts[0]
+
+
+def test_a_taxi_to_the_station_says_nothing_of_another_days_train(chat):
+    chat(said("a train from cambridge to london on sunday leaving after 6pm for 1", "book_train",
+              train_departure="cambridge", train_destination="london", train_day="sunday",
+              train_leaveat=("18:00", "6pm"), train_bookpeople=1))
+    chat(said("yes", "affirm"))
+    chat(said("and a taxi to the station", "book_taxi", taxi_destination="station"))
+    assert chat.task("taxi").slots.get("taxi-arriveby") is None
+
+
 def test_a_corrected_day_reads_as_the_confirmation_writes_it(chat):
     chat(said(f"book a table at {PIZZA} for 2 on friday", "book_restaurant", restaurant_name=PIZZA,
               restaurant_bookpeople=2, restaurant_bookday="friday"))

@@ -498,6 +498,18 @@ def test_taxi_reaching_a_booking_late(domain):
     assert conflicts.detect(on_time, domain, ctx()) == []  # a ride there just before is the plan, not a clash
 
 
+def test_a_taxi_to_the_station_is_the_way_to_the_train_not_a_clash_with_it(domain):
+    def plans(**taxi_time):
+        return state_of(
+            task("train-1", "train", 40, train_departure="cambridge", train_destination="london",
+                 train_day="friday", train_leaveat="18:00", train_bookpeople=1),
+            task("taxi-1", "taxi", 50, taxi_departure="Acorn Guest House", taxi_destination="the station",
+                 **taxi_time))
+    assert conflicts.detect(plans(taxi_arriveby="17:45"), domain, ctx()) == []  # just before it leaves: the plan
+    detect, _ = conflicts.detect(plans(taxi_arriveby="18:20"), domain, ctx())
+    assert detect.kind == "place" and detect.detail["fix_slots"] == {"taxi-arriveby": "17:45"}
+
+
 def test_diet_against_a_steakhouse(domain):
     state = state_of(ev.slot_set("diet", "veggie"), task("restaurant-1", "restaurant", 20,
                                                          restaurant_food="steakhouse"))
