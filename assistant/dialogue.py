@@ -279,6 +279,18 @@ class _TurnRun:
             return dataclasses.replace(decision, slots=read)
         return dataclasses.replace(decision, value=read[decision.name])
 
+    def places_now_known(self, task: Task) -> list[Decision]:
+        """A ride "to the hotel" that waited for the hotel to be chosen: now it goes to that hotel."""
+        out: list[Decision] = []
+        for slot, value in task.slots.items():
+            spec = self.domain.slots.get(slot)
+            if spec is None or spec.kind not in ("origin", "destination") or not self.domain.names_a_task(value):
+                continue
+            read = self.read_places(SetSlot(slot, value, task.id))
+            if isinstance(read, SetSlot) and read.value != value:
+                out.append(read)
+        return out
+
     def read_names(self, decision: SetSlot | StartTask) -> SetSlot | StartTask:
         """ "The orchard guesthouse" is The Orchard Guesthouse: a place's name as the catalogue writes
         it, so that the confirmation, the booking and the plans name it as the place itself does."""
@@ -640,6 +652,7 @@ class _TurnRun:
                 back = state.focused_task
                 if back is not None:  # "... and a taxi there", waiting until the place was chosen
                     self.apply(self.place_there(back.id, self.first_words(back)))
+                    self.apply(self.places_now_known(back))
                 continue
             step = slot_policy.next_step(state, task, domain)
             if not step:

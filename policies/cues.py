@@ -18,6 +18,10 @@ URGENT = re.compile(
     r"|urgent(?:ly)?|in a hurry|hurry)\b",
     re.IGNORECASE,
 )
+# "hold on, I need a taxi": the user breaks off what is under way, on purpose
+INTERRUPT = re.compile(r"\b(?:hold on|hang on|wait|one moment|just a (?:sec|second|moment|minute)"
+                       r"|before (?:that|we go on|you do that|anything else)|in the meantime|meanwhile)\b",
+                       re.IGNORECASE)
 ORDER_FIRST = re.compile(r"\b(?:first|firstly|first of all|to start with|start with|before anything else)\b", re.I)
 ORDER_LATER = re.compile(r"\b(?:then|after that|afterwards|and later|next)\b", re.IGNORECASE)
 RESUME = re.compile(
@@ -141,6 +145,12 @@ def same_as(text: str, domain: Domain) -> list[tuple[str, str | None]]:
 # "a taxi to the restaurant in time for my reservation", "get me there in time for dinner"
 IN_TIME = re.compile(r"\bin time\b|\bbefore (?:my|our|the) (?:reservation|booking|table|dinner|lunch|meal)\b",
                      re.IGNORECASE)
+
+
+def interrupts(text: str | None) -> bool:
+    """ "Hold on, ...", "right now", "first, ...": the request breaks off the task under way on purpose."""
+    text = text or ""
+    return bool(INTERRUPT.search(text) or URGENT.search(text) or ORDER_FIRST.search(text))
 
 
 def means_in_time(text: str) -> bool:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping
 
-from assistant.domain import display_value
+from assistant.domain import display_value, place_reference
 from assistant.state import CANCELLED, COMPLETED
 from assistant.profile.describe import value_words
 from assistant.profile.model import PREFERENCE_ATTRIBUTES, slot_attribute
@@ -238,11 +238,12 @@ def start_or_merge(step: Step, state: DialogueState, domain: Domain, announce: b
     if restored is not None:
         # "I do want the hotel after all": as it was when cancelled, with what this message changes
         kept = {s: v for s, v in restored.slots.items() if s != task_type.reference_slot and v is not None}
-        started = start(task_type, step.priority, restored.goal, {**kept, **proposed}, state, domain, announce)
+        started = start(task_type, step.priority, restored.goal, {**kept, **proposed}, state, domain, announce,
+                        step.request.text)
         task_id = next((d.task_id for d in started if isinstance(d, StartTask)), None)
         return out + started + [Utter("utter_task_restored", {"task": label(domain, restored)}, task_id)]
     if existing is None:
-        return out + start(task_type, step.priority, step.goal, proposed, state, domain, announce)
+        return out + start(task_type, step.priority, step.goal, proposed, state, domain, announce, step.request.text)
     return out + _merge(step, existing, task_type, proposed, state, domain, announce)
 
 
@@ -298,15 +299,20 @@ def _kind(slot: str, domain: Domain) -> str | None:
 
 
 def start(task_type: TaskType, priority: int, goal: str, proposed: dict[str, Any], state: DialogueState,
-          domain: Domain, announce: bool = True) -> list[Decision]:
+          domain: Domain, announce: bool = True, words: str | None = None) -> list[Decision]:
     """A new task: it takes the focus unless the focused one is more important, then it waits (and the
     user is told). A question ("what can I eat nearby?", goal find) asked while the focused task only
     waits for an answer to its own suggestion is answered at once: the user is choosing, nothing is
-    under way, and the suggestion is offered again when that task comes back."""
+    under way, and the suggestion is offered again when that task comes back. A ride to or from the
+    place the focused task is still choosing ("and a taxi to the hotel") waits for it, unless the
+    ``words`` break off on purpose ("hold on, ...")."""
     checked = slot_policy.check({}, proposed, domain, state)
     task_id = state.next_task_id(task_type.name)
     focused = state.focused_task
     take = focused is None or priority >= focused.priority or (goal == "find" and _choosing(focused, state))
+    if take and focused is not None and _goes_to_unchosen_place(checked.values, focused, domain) \
+            and not cues.interrupts(words):
+        take = False  # "a taxi to the hotel" while the hotel is being chosen: once it is, the ride knows where
     out: list[Decision] = []
     if take and focused is not None:
         out += _suspend(focused, f"interrupted by {task_id}", domain, announce)
@@ -315,6 +321,16 @@ def start(task_type: TaskType, priority: int, goal: str, proposed: dict[str, Any
     if not take and announce and focused is not None:
         out.append(Utter("utter_queue_task", {"task": task_type.label_for(goal), "current": label(domain, focused)}))
     return out
+
+
+def _goes_to_unchosen_place(values: Mapping[str, Any], focused: Task, domain: Domain) -> bool:
+    """A ride to or from "the hotel" while the hotel in focus has no place yet."""
+    focused_type = domain.tasks.get(focused.type)
+    if focused_type is None or focused_type.schedule_value("place", focused.slots) is not None:
+        return False
+    return any(_kind(slot, domain) in ("origin", "destination") and domain.names_a_task(value)
+               and place_reference(value) in (focused_type.name, focused_type.recommend)
+               for slot, value in values.items())
 
 
 def _choosing(task: Task, state: DialogueState) -> bool:

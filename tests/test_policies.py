@@ -498,6 +498,22 @@ def test_taxi_reaching_a_booking_late(domain):
     assert conflicts.detect(on_time, domain, ctx()) == []  # a ride there just before is the plan, not a clash
 
 
+@pytest.mark.parametrize("words, waits", [
+    ("and a taxi from the station to the hotel at 3pm", True),
+    ("hold on, I need a taxi from the station to the hotel at 3pm", False),  # broken off on purpose
+])
+def test_a_ride_to_the_hotel_being_chosen_waits_for_it_unless_the_user_breaks_off(domain, words, waits):
+    state = state_of(task("hotel-1", "hotel", 40, hotel_area="north"))
+    taxi = domain.tasks["taxi"]
+    out = task_policy.start(taxi, 50, "book", {"taxi-departure": "station", "taxi-destination": "hotel"}, state,
+                            domain, words=words)
+    [started] = [d for d in out if isinstance(d, StartTask)]
+    assert started.focus is not waits
+    chosen = state_of(task("hotel-1", "hotel", 40, hotel_area="north", hotel_name="Acorn Guest House"))
+    out = task_policy.start(taxi, 50, "book", {"taxi-destination": "hotel"}, chosen, domain, words=words)
+    assert [d for d in out if isinstance(d, StartTask)][0].focus  # the hotel is known: the ride goes now
+
+
 def test_a_taxi_to_the_station_is_the_way_to_the_train_not_a_clash_with_it(domain):
     def plans(**taxi_time):
         return state_of(

@@ -142,6 +142,8 @@ PARSES = ScriptedParser(
     said("forget that I like cheap places", "cancel_task", 0.52, restaurant_pricerange="cheap"),
     said("and then dinner nearby", "find_restaurant"),
     said("surprise me with somewhere to eat", "find_restaurant"),
+    said("and a taxi from the station to the hotel at 3pm", "book_taxi", taxi_departure="station",
+         taxi_destination="hotel", taxi_leaveat=("15:00", "3pm")),
     several("forget that I'm vegan, and find me a restaurant in the north",
             said("forget that I'm vegan", "cancel_task", 0.5, diet="vegan"),
             said("find me a restaurant in the north", "find_restaurant", restaurant_area="north")),
@@ -456,6 +458,23 @@ def test_surprise_me_with_nothing_open_asks_of_what_kind_and_the_button_suggests
     reply = talk("surprise me with somewhere to eat")  # a new user, yet no taste question: the choice is ours
     assert reply.startswith("How about") and talk.last["kind"] == "restaurant"
     assert "matches what you asked for" not in reply  # "surprise" describes no place
+
+
+def test_a_taxi_to_the_hotel_being_chosen_waits_for_it_and_then_goes_there(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "abe")
+    talk("a hotel in the north")
+    queued, again = talk("and a taxi from the station to the hotel at 3pm").split(" | ")
+    assert "taxi" in queued and ("after the hotel" in queued or "finished the hotel" in queued)
+    assert again.startswith("How about")  # the hotel's suggestion, offered again
+    assert talk.task("taxi").status == "suspended" and talk.task("hotel").is_open
+    talk("sounds good")
+    hotel = talk.task("hotel").slots["hotel-name"]
+    talk("for 2 nights from friday")
+    talk("for 2")
+    reply = talk("yes please")
+    assert talk.task("hotel").status == "completed"
+    assert talk.task("taxi").slots["taxi-destination"] == hotel and f"to {hotel}, leaving at 15:00?" in reply
+    assert "is booked" in talk("yes please") and talk.task("taxi").status == "completed"
 
 
 def test_dinner_nearby_after_a_museum_is_in_the_museums_area(domain, runner, recommender, db):
