@@ -573,6 +573,7 @@ class _TurnRun:
                 task = state.task(started) if started else state.task_of_type(step.task_type)  # type: ignore[arg-type]
                 if task is not None:
                     self.apply(self.same_as_before(task))
+                    self.apply(self.same_place_again(task))
                     served.append(task.id)
                 understood = True
                 continue
@@ -594,7 +595,7 @@ class _TurnRun:
                 decisions = self.profile_step(step) if self.user is not None else task_policy.profile(step, state, domain)
                 understood = True
             elif step.kind == task_policy.PLANS:
-                decisions = plans.summary(state, domain)
+                decisions = plans.summary(state, domain, self.booked_before())
                 understood = True
             elif step.kind == task_policy.CHITCHAT:
                 decisions = self.leaving_unconfirmed(step.request, ctx)
@@ -975,6 +976,38 @@ class _TurnRun:
                 return []
             return [SetSlot(arrival, clock_time.hhmm(minutes - margin), task.id)]
         return []
+
+    def booked_before(self) -> list[str]:
+        """The places the user booked in earlier conversations and has not cancelled, newest first."""
+        if self.user is None:
+            return []
+        profile = self.user.profile
+        standing = profile.standing_bookings()
+        began = next((e.get("timestamp") for e in self.state.events if isinstance(e.get("timestamp"), (int, float))),
+                     None)
+        names: list[str] = []
+        for entry in reversed(profile.history):
+            if entry.event == "booked" and entry.item_id in standing and entry.name and entry.name not in names \
+                    and (began is None or entry.at < began):
+                names.append(entry.name)
+        return names
+
+    def same_place_again(self, task: Task) -> list[Decision]:
+        """ "Book the same restaurant again": the place of that kind booked last, in this conversation
+        or an earlier one (the profile's history)."""
+        task_type = self.domain.tasks.get(task.type)
+        name_slot = index(self.domain).name_slot.get(task.type)
+        if task_type is None or name_slot is None or task.slots.get(name_slot) is not None \
+                or not cues.same_place(self.said_now(task)):
+            return []
+        for other in reversed(self.state.tasks):
+            if other.type == task.type and other.id != task.id and other.status != CANCELLED \
+                    and other.slots.get(name_slot):
+                return [SetSlot(name_slot, other.slots[name_slot], task.id)]
+        history = self.user.profile.history if self.user is not None else ()
+        name = next((h.name for h in reversed(history)
+                     if h.event == "booked" and h.kind == task_type.recommend and h.name), None)
+        return [SetSlot(name_slot, name, task.id)] if name else []
 
     def same_as_before(self, task: Task) -> list[Decision]:
         """ "A restaurant in the same area", "the same price range as the hotel": the value another task

@@ -142,6 +142,15 @@ def same_as(text: str, domain: Domain) -> list[tuple[str, str | None]]:
     return out
 
 
+# "book the same restaurant again", "the same hotel as last time": the place of that kind booked before
+SAME_PLACE = re.compile(r"\bsame (?:restaurant|hotel|guesthouse|guest house|place|one|table|room|museum|attraction"
+                        r"|spot)\b(?! as (?:the|my|your|our) )|\b(?:as|like) last time\b", re.IGNORECASE)
+
+
+def same_place(text: str | None) -> bool:
+    return SAME_PLACE.search(text or "") is not None
+
+
 # "a taxi to the restaurant in time for my reservation", "get me there in time for dinner"
 IN_TIME = re.compile(r"\bin time\b|\bbefore (?:my|our|the) (?:reservation|booking|table|dinner|lunch|meal)\b",
                      re.IGNORECASE)

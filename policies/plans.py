@@ -3,21 +3,26 @@ how far it got and, for one still open, what it waits for. Pure: state and domai
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from assistant.domain import display_value
 from assistant.profile.describe import value_words
 from assistant.state import CANCELLED, COMPLETED, FAILED, SUSPENDED
 from policies.decisions import Decision, Utter
 from policies.slot_policy import NO_PREFERENCE
-from policies.words import slot_words
+from policies.words import join_words, slot_words
 
 if TYPE_CHECKING:
     from assistant.domain import Domain
     from assistant.state import DialogueState, Task
 
-def summary(state: DialogueState, domain: Domain) -> list[Decision]:
+def summary(state: DialogueState, domain: Domain, booked_before: Sequence[str] = ()) -> list[Decision]:
+    """ "What have I booked?": each task of the conversation in a sentence, then the places booked in
+    earlier conversations (``booked_before``, newest first) that still stand."""
     lines = [line for line in (describe(task, domain) for task in state.tasks) if line]
+    if booked_before:
+        lines.append(("Before this conversation, you booked " if lines else "Nothing yet in this conversation; "
+                      "before it, you booked ") + join_words(list(booked_before)) + ".")
     if not lines:
         return [Utter("utter_no_plans")]
     return [Utter("utter_plans", {"plans": " ".join(lines)})]

@@ -50,3 +50,22 @@ def test_each_task_says_what_it_holds_and_how_far_it_got(domain):
         "Your restaurant booking is done: Osteria Verde, for 2, on Friday at 19:00 (reference QJDU2COY). "
         "Your hotel is waiting: 3 nights, in the north, with parking; no hotel chosen yet. "
         "Your taxi was cancelled (from Grand Arcade, to Osteria Verde arriving by 18:45).")
+
+
+def test_places_booked_in_earlier_conversations_come_after_this_ones(domain):
+    [utter] = plans.summary(agenda(), domain, ["Lockside Guesthouse", "Osteria Verde"])
+    assert utter.values["plans"] == ("Nothing yet in this conversation; before it, you booked Lockside Guesthouse "
+                                     "and Osteria Verde.")
+    state = agenda(ev.task_started("taxi-1", "taxi", 50, {"taxi-destination": "Osteria Verde"}, timestamp=1.0))
+    [utter] = plans.summary(state, domain, ["Osteria Verde"])
+    assert utter.values["plans"].endswith(". Before this conversation, you booked Osteria Verde.")
+
+
+@pytest.mark.parametrize("text, same", [
+    ("book the same restaurant again", True), ("the same hotel as last time please", True),
+    ("a table like last time", True), ("a restaurant in the same area as the hotel", False),
+    ("the same hotel as my friend", False), ("a restaurant", False),
+])
+def test_the_same_place_again(text, same):
+    from policies import cues
+    assert cues.same_place(text) is same

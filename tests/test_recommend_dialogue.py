@@ -142,6 +142,9 @@ PARSES = ScriptedParser(
     said("forget that I like cheap places", "cancel_task", 0.52, restaurant_pricerange="cheap"),
     said("and then dinner nearby", "find_restaurant"),
     said("surprise me with somewhere to eat", "find_restaurant"),
+    said("what have I booked?", "ask_plans"),
+    said("book the same hotel again for 3 people from saturday for 1 night", "book_hotel", hotel_bookpeople=3,
+         hotel_bookday="saturday", hotel_bookstay=1),
     said("and a taxi from the station to the hotel at 3pm", "book_taxi", taxi_departure="station",
          taxi_destination="hotel", taxi_leaveat=("15:00", "3pm")),
     several("forget that I'm vegan, and find me a restaurant in the north",
@@ -475,6 +478,22 @@ def test_a_taxi_to_the_hotel_being_chosen_waits_for_it_and_then_goes_there(domai
     assert talk.task("hotel").status == "completed"
     assert talk.task("taxi").slots["taxi-destination"] == hotel and f"to {hotel}, leaving at 15:00?" in reply
     assert "is booked" in talk("yes please") and talk.task("taxi").status == "completed"
+
+
+def test_a_later_conversation_knows_what_was_booked_before_and_books_the_same_place_again(domain, runner,
+                                                                                          recommender, db):
+    assistant = make(domain, runner, recommender, db)
+    first = Talk(assistant, "bea-1", user="bea")
+    first("book the Lockside Guesthouse for 3 people from friday for 2 nights")
+    first("yes please")
+    assert first.task("hotel").status == "completed"
+
+    later = Talk(assistant, "bea-2", user="bea")
+    assert later("what have I booked?") == ("Here's where we are. Nothing yet in this conversation; before it, "
+                                            "you booked Lockside Guesthouse.")
+    reply = later("book the same hotel again for 3 people from saturday for 1 night")
+    assert later.task("hotel").slots["hotel-name"] == "Lockside Guesthouse" and "Lockside Guesthouse" in reply
+    assert "you booked Lockside Guesthouse" not in Talk(assistant, "cid-1", user="cid")("what have I booked?")
 
 
 def test_dinner_nearby_after_a_museum_is_in_the_museums_area(domain, runner, recommender, db):
