@@ -83,6 +83,7 @@ from policies.decisions import (
     SayText,
     SetSlot,
     StartTask,
+    UpdateTask,
     Utter,
 )
 from policies.index import REQUESTED_SLOT, index
@@ -459,6 +460,10 @@ class _TurnRun:
                 return place  # "the Lockside Guesthouse" to "where should the taxi pick you up?"
         if pending is not None and pending.expects == LEAVING:
             return self.answer_leaving(request, pending)
+        if pending is not None and pending.expects == SLOT:
+            after = self.after_running_out(request, pending)
+            if after is not None:
+                return after
         if pending is not None and pending.expects in (CONFIRM, OFFER) and self.books_the_asker(request, pending):
             # "yes, book the taxi" to "shall I book a taxi ...?": the booking intent says yes
             return slot_policy.answer(pending, state, dataclasses.replace(request, intent="affirm"), domain)
@@ -519,6 +524,42 @@ class _TurnRun:
             self.quiet = True
             return [Utter("utter_goodbye")]
         return None
+
+    def after_running_out(self, request: Request, pending: Pending) -> list[Decision] | None:
+        """ "I've run out of ideas for a restaurant that fits": "something else" brings back a place
+        offered earlier (said to be one); "ok, book it (for 2 at 7pm)" takes the place offered last.
+        None for anything else, or when no place was offered yet."""
+        task = self.state.task(pending.task_id) if pending.task_id else None
+        task_type = self.domain.tasks.get(task.type) if task is not None else None
+        name_slot = index(self.domain).name_slot.get(task.type) if task is not None else None
+        if task is None or task_type is None or not task_type.recommend or name_slot is None \
+                or task.requested_slot != name_slot or task.slots.get(name_slot) is not None:
+            return None
+        offered = self.offered_names(task)
+        if not offered:
+            return None
+        text = request.text or ""
+        if request.intent == recommend_policy.ALTERNATIVE_INTENT or recommend_policy.ALTERNATIVE.search(text):
+            return [Recommend(task.id, task_type.recommend, again=True)]
+        serving = self.domain.task_for_intent(request.intent)
+        taking = (yes_or_no(request.intent, text) == "yes" or recommend_policy.TAKE_IT.search(text)) \
+            and not cues.NO.search(text) and serving in (None, task_type)
+        proposed = slot_policy.proposals(task.type, request.entities, self.domain)
+        if not taking or any(s in task_type.optional for s in proposed):
+            return None  # "something in the north": a new search
+        booking = self.domain.goal_of(request.intent) == "book" or re.search(r"\b(?:book|reserve)\b", text, re.I)
+        goal = [UpdateTask(task.id, goal="book")] if booking and task.goal != "book" else []
+        return goal + [SetSlot(name_slot, offered[-1], task.id)] + \
+            [SetSlot(s, v, task.id) for s, v in proposed.items()]
+
+    def offered_names(self, task: Task) -> list[str]:
+        """The names of the places suggested for the task, oldest first."""
+        names = []
+        for event in self.state.events:
+            shown = (event.get("metadata") or {}).get("recommendation") if event.get("event") == ev.BOT else None
+            if shown and shown.get("task_id") == task.id and shown.get("name"):
+                names.append(str(shown["name"]))
+        return names
 
     def not_now(self, requests: list[Request], pending: Pending) -> bool:
         """ "Not now, let's go back to the hotel": a bare no, then a way back to another task."""

@@ -143,6 +143,10 @@ PARSES = ScriptedParser(
     said("and then dinner nearby", "find_restaurant"),
     said("surprise me with somewhere to eat", "find_restaurant"),
     said("what have I booked?", "ask_plans"),
+    said("an expensive french restaurant", "find_restaurant", restaurant_pricerange="expensive",
+         restaurant_food="french"),
+    said("yes book it for 2 tonight at 7pm", "book_restaurant", restaurant_bookpeople=2,
+         restaurant_booktime=("19:00", "7pm"), restaurant_bookday=("friday", "tonight")),
     said("book the same hotel again for 3 people from saturday for 1 night", "book_hotel", hotel_bookpeople=3,
          hotel_bookday="saturday", hotel_bookstay=1),
     said("and a taxi from the station to the hotel at 3pm", "book_taxi", taxi_departure="station",
@@ -494,6 +498,26 @@ def test_a_later_conversation_knows_what_was_booked_before_and_books_the_same_pl
     reply = later("book the same hotel again for 3 people from saturday for 1 night")
     assert later.task("hotel").slots["hotel-name"] == "Lockside Guesthouse" and "Lockside Guesthouse" in reply
     assert "you booked Lockside Guesthouse" not in Talk(assistant, "cid-1", user="cid")("what have I booked?")
+
+
+def test_after_running_out_something_else_brings_one_back_and_book_it_takes_the_last(domain, runner, recommender,
+                                                                                     db):
+    talk = Talk(make(domain, runner, recommender, db), "dee")
+    talk("an expensive french restaurant")
+    for _ in range(12):
+        reply = talk("something else")
+        if "How about" not in reply:
+            break
+    assert "run out of ideas" in reply or "can't find another" in reply
+    offered = [s["name"] for s in talk.suggestions()]
+    reply = talk("something else")
+    assert "didn't quite get" not in reply and "not sure I understood" not in reply
+    assert len(set(offered)) > 1, offered
+    assert "here's one from earlier" in reply and talk.last["name"] in offered[:-1]  # said to be one
+    last = talk.suggestions()[-1]["name"]
+    reply = talk("yes book it for 2 tonight at 7pm")
+    assert talk.task("restaurant").slots["restaurant-name"] == last and talk.task("restaurant").goal == "book"
+    assert reply.startswith(f"Shall I book a table at {last} for 2 on Friday at 19:00?")
 
 
 def test_dinner_nearby_after_a_museum_is_in_the_museums_area(domain, runner, recommender, db):
