@@ -105,7 +105,6 @@ RESTART_INTENT = "restart"
 ACTION_EVENTS = frozenset({ev.SLOT, ev.FOLLOWUP})
 _MAX_STEPS = 64  # actions run and tasks resumed in one turn, at most
 _ABOUT_THE_BOT = frozenset({"help", "bot_challenge"})  # questions about the assistant, none about the user
-_STATION = re.compile(r"\b(?:station|railway|train)\b", re.IGNORECASE)
 
 
 class Turn(NamedTuple):
@@ -998,15 +997,15 @@ class _TurnRun:
         kinds = {self.domain.slots[s].kind: s for s in task_type.slot_names}
         destination = kinds.get("destination")
         if destination is None or task_type.schedule.get("day") \
-                or not _STATION.search(str(task.slots.get(destination) or "")):
+                or not cues.STATION.search(str(task.slots.get(destination) or "")):
             return []
         today = datetime.fromtimestamp(self.dm.clock()).strftime("%A").lower()
         for other in reversed(self.state.tasks):
             other_type = self.domain.tasks.get(other.type)
-            if other_type is None or other.status != COMPLETED or not other_type.schedule.get("day"):
-                continue  # the latest journey booked (a train), not a table or a ride
-            leaves = other.slots.get(f"{other.type}-leaves")  # the booked train's own time, set by its action
-            if str(other_type.schedule_value("day", other.slots) or "").lower() != today or not leaves:
+            leaves = other.slots.get(f"{other.type}-leaves")  # a booked train's own time, set by its action
+            if other_type is None or other.status != COMPLETED or not leaves:
+                continue  # the latest journey booked, not a table or a ride
+            if str(other_type.schedule_value("day", other.slots) or "").lower() != today:
                 return []
             times = task_type.schedule.get("time", ())
             arrival = next((s for s in times if self.domain.slots[s].kind == "arrival"), None)

@@ -16,8 +16,6 @@ the user passed over; ``stale`` reminds and expires.
 
 from __future__ import annotations
 
-import re
-
 from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, Iterator
@@ -192,14 +190,11 @@ def _same_place(a: str | None, b: str | None) -> bool:
     return a is not None and b is not None and norm(a) == norm(b)
 
 
-_STATION = re.compile(r"\b(?:station|railway)\b", re.IGNORECASE)
-
-
 def _to_the_train(ride: _When, journey: _When, ctx: TurnContext) -> bool:
     """A ride to the station around the time a journey leaves (a taxi to catch the train); hours
     apart, it is for something else."""
     return (ride.to_place and not ride.has_day and journey.has_day and not journey.to_place
-            and bool(_STATION.search(ride.place or ""))
+            and bool(cues.STATION.search(ride.place or ""))
             and abs(ride.minutes - journey.minutes) < ctx.config.clash_minutes)
 
 

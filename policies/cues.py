@@ -142,6 +142,9 @@ def same_as(text: str, domain: Domain) -> list[tuple[str, str | None]]:
     return out
 
 
+# a ride's end that is where trains leave from: "the station", "the railway station"
+STATION = re.compile(r"\b(?:station|railway|train)\b", re.IGNORECASE)
+
 # "book the same restaurant again", "the same hotel as last time": the place of that kind booked before
 SAME_PLACE = re.compile(r"\bsame (?:restaurant|hotel|guesthouse|guest house|place|one|table|room|museum|attraction"
                         r"|spot)\b(?! as (?:the|my|your|our) )|\b(?:as|like) last time\b", re.IGNORECASE)

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from policies import cues, recommend_policy, slot_policy
 from policies.context import Request
-from policies.decisions import (ANYTHING_ELSE, CANCEL_BOOKING, CHANGE_BOOKING, CONFIRM, CONFLICT, FORGET, LEAVING, OFFER,
-                                RETRY,
-                                SLOT, SUGGESTION, Decision, Recommend, Utter)
+from policies.decisions import (ANYTHING_ELSE, CANCEL_BOOKING, CHANGE_BOOKING, CONFIRM, CONFLICT, FORGET, LEAVING,
+                                OFFER, RETRY, SLOT, SUGGESTION, Decision, Recommend, Utter)
 from policies.index import index
 from policies.task_policy import resume_target
 
@@ -133,7 +132,8 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
     return utter("utter_clarify", values)
 
 
-_YES_NO_QUESTIONS = frozenset({CONFIRM, OFFER, RETRY, CANCEL_BOOKING, CHANGE_BOOKING, FORGET, LEAVING})  # what a pending question expects
+# what a pending question expects when it is a yes/no question
+_YES_NO_QUESTIONS = frozenset({CONFIRM, OFFER, RETRY, CANCEL_BOOKING, CHANGE_BOOKING, FORGET, LEAVING})
 
 
 def _plain_yes_or_no(parse: Parse) -> bool:

@@ -380,6 +380,19 @@ def test_a_taxi_to_the_station_arrives_before_todays_train_leaves(chat):
     assert chat.responses() == ["utter_confirm_taxi"] and f"from {ACORN} to the station, arriving by {due}" in texts[0]
 
 
+def test_a_taxi_to_the_station_finds_todays_train_behind_a_table_booked_since(chat):
+    chat(said("a train from cambridge to london today leaving after 9pm for 1", "book_train",
+              train_departure="cambridge", train_destination="london", train_day=("friday", "today"),
+              train_leaveat=("21:00", "9pm"), train_bookpeople=1))
+    chat(said("yes", "affirm"))
+    leaves = chat.task("train").slots["train-leaves"]
+    book_table(chat)  # a table on Friday at 19:00, booked after the train
+    chat(said("and a taxi to the station", "book_taxi", taxi_destination="station"))
+    hours, minutes = map(int, leaves.split(":"))
+    assert chat.task("taxi").slots["taxi-arriveby"] == f"{(hours * 60 + minutes - 15) // 60:02d}:" \
+                                                      f"{(hours * 60 + minutes - 15) % 60:02d}"
+
+
 def test_a_taxi_to_the_station_says_nothing_of_another_days_train(chat):
     chat(said("a train from cambridge to london on sunday leaving after 6pm for 1", "book_train",
               train_departure="cambridge", train_destination="london", train_day="sunday",
