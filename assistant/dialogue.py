@@ -107,6 +107,20 @@ _MAX_STEPS = 64  # actions run and tasks resumed in one turn, at most
 _ABOUT_THE_BOT = frozenset({"help", "bot_challenge"})  # questions about the assistant, none about the user
 
 
+def _slots_of(decision: SetSlot | StartTask) -> dict[str, Any]:
+    """The slot values a decision sets: a new task's, or the one slot's."""
+    return dict(decision.slots) if isinstance(decision, StartTask) else {decision.name: decision.value}
+
+
+def _with_slots(decision: SetSlot | StartTask, read: Mapping[str, Any]) -> SetSlot | StartTask:
+    """The decision with its slot values read anew (the same decision when none changed)."""
+    if dict(read) == _slots_of(decision):
+        return decision
+    if isinstance(decision, StartTask):
+        return dataclasses.replace(decision, slots=dict(read))
+    return dataclasses.replace(decision, value=read[decision.name])
+
+
 class Turn(NamedTuple):
     events: list[dict]
     messages: list[BotMessage]
@@ -243,21 +257,17 @@ class _TurnRun:
 
     def read_hours(self, decision: SetSlot | StartTask) -> SetSlot | StartTask:
         """Bare hours this message gave ("a taxi at 7") as their slots mean them (policies/clock_time.py)."""
-        slots = decision.slots if isinstance(decision, StartTask) else {decision.name: decision.value}
+        slots = _slots_of(decision)
         if not any(name in self.domain.slots and self.domain.slots[name].hours for name in slots):
             return decision  # most slots have no hours rule: nothing to read, no day to look up
         today = self.on_today(decision)
         read = {name: self.read_hour(name, value, today) for name, value in slots.items()}
-        if read == dict(slots):
-            return decision
-        if isinstance(decision, StartTask):
-            return dataclasses.replace(decision, slots=read)
-        return dataclasses.replace(decision, value=read[decision.name])
+        return _with_slots(decision, read)
 
     def read_places(self, decision: SetSlot | StartTask) -> SetSlot | StartTask:
         """A ride "to my hotel" or "from the restaurant" goes to that task's place, once it has one
         ("to Lockside Guesthouse"): the confirmation names it and the schedule checks compare it."""
-        slots = decision.slots if isinstance(decision, StartTask) else {decision.name: decision.value}
+        slots = _slots_of(decision)
         read = dict(slots)
         for name, value in slots.items():
             spec = self.domain.slots.get(name)
@@ -273,11 +283,7 @@ class _TurnRun:
                 if place is not None:
                     read[name] = place
                     break
-        if read == dict(slots):
-            return decision
-        if isinstance(decision, StartTask):
-            return dataclasses.replace(decision, slots=read)
-        return dataclasses.replace(decision, value=read[decision.name])
+        return _with_slots(decision, read)
 
     def places_now_known(self, task: Task) -> list[Decision]:
         """A ride "to the hotel" that waited for the hotel to be chosen: now it goes to that hotel."""
@@ -297,7 +303,7 @@ class _TurnRun:
         recommender = self.dm.recommender
         if recommender is None:
             return decision
-        slots = decision.slots if isinstance(decision, StartTask) else {decision.name: decision.value}
+        slots = _slots_of(decision)
         task = self.state.task(decision.task_id) if decision.task_id else None
         task_type = self.domain.tasks.get(decision.task_type if isinstance(decision, StartTask)
                                           else task.type if task is not None else "")
@@ -318,11 +324,7 @@ class _TurnRun:
                 continue
             if item is not None:
                 read[name] = item.name
-        if read == dict(slots):
-            return decision
-        if isinstance(decision, StartTask):
-            return dataclasses.replace(decision, slots=read)
-        return dataclasses.replace(decision, value=read[decision.name])
+        return _with_slots(decision, read)
 
     def read_hour(self, slot: str, value: Any, today: bool = True) -> Any:
         spec = self.domain.slots.get(slot)
@@ -864,6 +866,15 @@ class _TurnRun:
         return [SetSlot(slot, value, task_id) for slot, value in defaults.items()
                 if slot in task_type.slot_names and task.slots.get(slot) is None]
 
+    def place_or_offer(self, task: Task) -> Any:
+        """The task's place, or while it is open the place it suggested and the user has not answered."""
+        task_type = self.domain.tasks.get(task.type)
+        place = task_type.schedule_value("place", task.slots) if task_type is not None else None
+        if place is None and task.is_open:
+            shown = self.unanswered_suggestion(task)
+            place = shown.get("name") if shown else None
+        return place
+
     def near_last_place(self, task_id: str) -> list[Decision]:
         """ "Dinner nearby" after the museum, with no hotel to be near: the area of the place the latest
         other task went to (or has on offer) becomes the new task's area."""
@@ -879,10 +890,7 @@ class _TurnRun:
             other_type = self.domain.tasks.get(other.type)
             if other_type is None or other.id == task.id or other.status == CANCELLED or not other_type.recommend:
                 continue
-            place = other_type.schedule_value("place", other.slots)
-            if place is None and other.is_open:
-                shown = self.unanswered_suggestion(other)
-                place = shown.get("name") if shown else None
+            place = self.place_or_offer(other)
             item = recommender.find(other_type.recommend, place) if place is not None else None
             if item is not None and item.attributes.get("area"):
                 return [SetSlot(area, item.attributes["area"], task.id)]
@@ -914,11 +922,8 @@ class _TurnRun:
             other_type = self.domain.tasks.get(other.type)
             if other_type is None or other.id == task.id:
                 continue
-            place = other_type.schedule_value("place", other.slots)
-            timed = place is not None  # a booked place has its time; a suggestion has none yet
-            if place is None and other.is_open:
-                shown = self.unanswered_suggestion(other)  # "how about X?" "how do I get there?"
-                place = shown.get("name") if shown else None
+            timed = other_type.schedule_value("place", other.slots) is not None  # a suggestion has no time yet
+            place = self.place_or_offer(other)  # "how about X?" "how do I get there?"
             if place is None:
                 continue
             if spec.kind == "name":

@@ -365,32 +365,31 @@ def test_bye_with_nothing_waiting_for_a_yes_is_goodbye(chat):
     assert chat.responses() == ["utter_goodbye"]
 
 
-def test_a_taxi_to_the_station_arrives_before_todays_train_leaves(chat):
-    # the clock's today is Friday
-    chat(said("a train from cambridge to london today leaving after 6pm for 1", "book_train",
+def book_todays_train(chat: Chat, after: str, words: str) -> str:
+    """A train from Cambridge today (the clock's today is Friday), booked; the time a taxi to the
+    station should arrive by: 15 minutes before it leaves."""
+    chat(said(f"a train from cambridge to london today leaving after {words} for 1", "book_train",
               train_departure="cambridge", train_destination="london", train_day=("friday", "today"),
-              train_leaveat=("18:00", "6pm"), train_bookpeople=1))
+              train_leaveat=(after, words), train_bookpeople=1))
     chat(said("yes", "affirm"))
-    leaves = chat.task("train").slots["train-leaves"]
+    hours, minutes = map(int, chat.task("train").slots["train-leaves"].split(":"))
+    due = hours * 60 + minutes - 15
+    return f"{due // 60:02d}:{due % 60:02d}"
+
+
+def test_a_taxi_to_the_station_arrives_before_todays_train_leaves(chat):
+    due = book_todays_train(chat, "18:00", "6pm")
     chat(said("and a taxi to the station", "book_taxi", taxi_destination="station"))
     texts = chat(said(f"from {ACORN.lower()}", "inform", taxi_departure=ACORN.lower()))
-    hours, minutes = map(int, leaves.split(":"))
-    due = f"{(hours * 60 + minutes - 15) // 60:02d}:{(hours * 60 + minutes - 15) % 60:02d}"
     assert chat.task("taxi").slots["taxi-arriveby"] == due
     assert chat.responses() == ["utter_confirm_taxi"] and f"from {ACORN} to the station, arriving by {due}" in texts[0]
 
 
 def test_a_taxi_to_the_station_finds_todays_train_behind_a_table_booked_since(chat):
-    chat(said("a train from cambridge to london today leaving after 9pm for 1", "book_train",
-              train_departure="cambridge", train_destination="london", train_day=("friday", "today"),
-              train_leaveat=("21:00", "9pm"), train_bookpeople=1))
-    chat(said("yes", "affirm"))
-    leaves = chat.task("train").slots["train-leaves"]
+    due = book_todays_train(chat, "21:00", "9pm")
     book_table(chat)  # a table on Friday at 19:00, booked after the train
     chat(said("and a taxi to the station", "book_taxi", taxi_destination="station"))
-    hours, minutes = map(int, leaves.split(":"))
-    assert chat.task("taxi").slots["taxi-arriveby"] == f"{(hours * 60 + minutes - 15) // 60:02d}:" \
-                                                      f"{(hours * 60 + minutes - 15) % 60:02d}"
+    assert chat.task("taxi").slots["taxi-arriveby"] == due
 
 
 def test_a_taxi_to_the_station_says_nothing_of_another_days_train(chat):
