@@ -67,6 +67,14 @@ def bare_acknowledgement(text: str | None) -> bool:
     return not re.search(r"\w", text or "") and bool(ACKNOWLEDGE.search(text or ""))
 
 
+def wordless(text: str | None) -> bool:
+    """Something was sent, but no word, number, yes, no or thumbs up: "🍕🍕🍕", "?", "...". The model
+    reads words; what it makes of these is a guess (🍕 read as thanks got "My pleasure.")."""
+    text = text or ""
+    return bool(text.strip()) and not re.search(r"\w", text) and yes_or_no(None, text) is None \
+        and not ACKNOWLEDGE.search(text)
+
+
 YES_INTENTS = frozenset({"affirm", "accept_suggestion"})
 NO_INTENTS = frozenset({"deny", "reject_suggestion"})
 

@@ -80,6 +80,8 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
         return []  # "show me something random" to a suggestion: another one, whatever the intent
     if ctx.pending is None and cues.bare_acknowledgement(parse.text):
         return []  # a 👍 with no question open: noted (a smile or a greeting), however unsure the model is
+    if cues.wordless(parse.text):
+        return utter("utter_default")  # "🍕🍕🍕", "?": not understood, and the open question goes on
     if ctx.pending is None and state.focused_task is None and cues.no_preference(parse.text or "") \
             and not parse.entities:
         return []  # "surprise me" with nothing asked yet: the dialogue asks of what kind

@@ -119,6 +119,20 @@ def test_nothing_to_offer_says_what_the_assistant_can_do(domain):
     assert reply.response == "utter_default"
 
 
+def test_a_message_without_words_is_not_understood_however_sure_the_model_is(domain):
+    # the model reads words: "🍕🍕🍕" read as thanks at 0.9 got "My pleasure."
+    for text in ("\U0001F355\U0001F355\U0001F355", "?", "...", "\u2764\ufe0f"):
+        [reply] = fallback.decide(state_of(), said(text, "thank", 0.9), domain, ctx())
+        assert reply.response == "utter_default" and reply.expects is None
+    # the open yes/no question stays open; a thumbs up, a thumbs down and a smile are still answers
+    [reply] = fallback.decide(state_of(), said("\U0001F355", "thank", 0.9), domain, ctx(Pending(CONFIRM, "taxi-1")))
+    assert (reply.response, reply.expects, reply.task_id) == ("utter_default", CONFIRM, "taxi-1")
+    for text in ("\U0001F44D", "\U0001F44E", "\u274C", "\U0001F642"):
+        assert not cues.wordless(text)
+        assert fallback.decide(state_of(), said(text, "affirm", 0.9), domain, ctx(Pending(CONFIRM, "taxi-1"))) == []
+    assert not cues.wordless("") and not cues.wordless("  ") and not cues.wordless("4")
+
+
 def test_yes_and_no_are_offered_only_when_a_question_is_open(domain):
     parse = said("hmm ok", "affirm", 0.4, ranking=[("deny", 0.35)])
     assert fallback.decide(state_of(), parse, domain, ctx())[0].response == "utter_out_of_scope"
