@@ -319,8 +319,18 @@ def start(task_type: TaskType, priority: int, goal: str, proposed: dict[str, Any
     out.append(StartTask(task_id, task_type.name, priority, checked.values, goal, focus=take))
     out += slot_policy.invalid_asks(task_id, checked, domain)
     if not take and announce and focused is not None:
-        out.append(Utter("utter_queue_task", {"task": task_type.label_for(goal), "current": label(domain, focused)}))
+        out.append(Utter("utter_queue_task", {"task": task_type.label_for(goal),
+                                              "current": ahead_of(priority, state, domain)}))
     return out
+
+
+def ahead_of(priority: int, state: DialogueState, domain: Domain) -> str:
+    """What comes before a task of this priority that waits: the task in focus, then the waiting ones
+    more important than it ("taxi and the hotel": the hotel resumes first, so the user is told so)."""
+    focused = state.focused_task
+    ahead = [focused] if focused is not None else []
+    ahead += [t for t in state.suspended_tasks() if t.priority > priority and t is not focused]
+    return join_words([label(domain, t) if i == 0 else f"the {label(domain, t)}" for i, t in enumerate(ahead)])
 
 
 def _goes_to_unchosen_place(values: Mapping[str, Any], focused: Task, domain: Domain) -> bool:
@@ -381,7 +391,7 @@ def bring_forward(task: Task, priority: int, state: DialogueState, domain: Domai
         out = _suspend(focused, f"{task.id} came back", domain, announce) if focused is not None else []
         return out + [ResumeTask(task.id)]
     if announce:
-        return [Utter("utter_queue_task", {"task": label(domain, task), "current": label(domain, focused)})]
+        return [Utter("utter_queue_task", {"task": label(domain, task), "current": ahead_of(priority, state, domain)})]
     return []
 
 

@@ -315,6 +315,15 @@ def test_lower_priority_request_is_queued_and_announced(domain):
     assert start.focus is False and start.goal == "find"
     [queued] = of(Utter, decisions)
     assert queued.response == "utter_queue_task" and queued.values == {"task": "sightseeing plan", "current": "taxi"}
+    # a more important task waiting too comes back before it: the user is told both ("after the taxi and the hotel")
+    state = state_of(task("hotel-1", "hotel", 30), task("taxi-1", "taxi", 50))
+    [queued] = of(Utter, task_policy.start_or_merge(step_for(said("a museum", "find_attraction"), state, domain),
+                                                    state, domain))
+    assert queued.values == {"task": "sightseeing plan", "current": "taxi and the hotel"}
+    state = state_of(task("attraction-1", "attraction", 10), task("taxi-1", "taxi", 50))
+    [queued] = of(Utter, task_policy.start_or_merge(step_for(said("a hotel", "find_hotel"), state, domain),
+                                                    state, domain))
+    assert queued.values == {"task": "hotel", "current": "taxi"}  # the museum waits behind the hotel
 
 
 def test_a_question_asked_while_choosing_is_answered_at_once(domain):
