@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Collection
 
-from assistant.profile.model import slot_attribute
-from assistant.profile.updates import feeling
+from assistant.profile.model import PRICE_LEVELS, price_rank, slot_attribute
+from assistant.profile.updates import feeling, reason_kinds
 from policies import comparisons, cues, slot_policy
 from policies.context import Pending, Request
 from policies.decisions import (SLOT, Decision, Feedback, RaiseBudget, Recommend, ResumeTask, SetSlot, UpdateTask,
@@ -96,11 +96,28 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
                 Recommend(task.id, kind, again.fallback, lead="utter_suggest_another")]
     if reply == "reject":
         reason = None if _BARE_NO.match(request.text or "") else request.text
+        cheapest = _cheapest_already(task, item, reason, domain, state)
+        if cheapest is not None:  # "too expensive" to a cheap place: not "something cheaper, then"
+            return [Feedback(task.id, item, accepted=False, reason=reason), *cheapest,
+                    Recommend(task.id, kind, again.fallback, lead="utter_nothing_cheaper")]
         # a bare "no thanks" gives nothing to remember but the place itself: no "I'll remember that"
         lead = "utter_suggestion_rejected" if reason else "utter_suggestion_declined"
         return [Feedback(task.id, item, accepted=False, reason=reason),
                 Recommend(task.id, kind, again.fallback, lead=lead)]
     return None
+
+
+def _cheapest_already(task: Task, item: dict, reason: str | None, domain: Domain,
+                      state: DialogueState) -> list[Decision] | None:
+    """ "Too expensive" to a place in the lowest price range: nothing is cheaper, so the reply says so
+    and the search keeps to that range (the task's price slot is set to it). None for any other case."""
+    attributes = item.get("attributes") if isinstance(item.get("attributes"), dict) else {}
+    task_type = domain.tasks.get(task.type)
+    price_slot = _price_slot(task_type, domain) if task_type is not None else None
+    if price_slot is None or "price" not in reason_kinds(reason) or price_rank(attributes.get("pricerange")) != 0:
+        return None
+    checked = slot_policy.check(task.slots, {price_slot: PRICE_LEVELS[0]}, domain, state)
+    return slot_policy.fill(task.id, checked, domain, announce_corrections=False)
 
 
 def compare(pending: Pending, state: DialogueState, request: Request, domain: Domain) -> list[Decision] | None:

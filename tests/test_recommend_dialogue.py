@@ -262,6 +262,25 @@ def test_rejecting_with_a_reason_updates_the_profile_and_the_next_suggestion_res
     assert [(h.item_id, h.reason) for h in rejected] == [(first["id"], "too expensive")]
 
 
+def test_too_expensive_for_a_cheap_place_says_nothing_is_cheaper_and_keeps_to_cheap_places(domain, runner,
+                                                                                          recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "bea")
+    talk("a restaurant in the centre please")
+    talk("surprise me")
+    first = talk.last
+    while price_rank(first["attributes"]["pricerange"]) != 0:  # find a cheap one to call too expensive
+        talk("something else")
+        first = talk.last
+    reply = talk("too expensive")  # was "Something cheaper, then." and a moderate place
+    assert reply.split(" | ")[0] in ("That one is already in the lowest price range.",
+                                     "That's as cheap as they come, I'm afraid."), reply
+    second = talk.last
+    assert second["id"] != first["id"] and second["attributes"]["pricerange"] == "cheap"
+    assert talk.task("restaurant").slots["restaurant-pricerange"] == "cheap"
+    rejected = [h for h in talk.assistant.profile("bea").history if h.event == "rejected"]
+    assert [(h.item_id, h.reason) for h in rejected] == [(first["id"], "too expensive")]
+
+
 def test_a_rejection_with_new_details_searches_again_under_them(domain, runner, recommender, db):
     talk = Talk(make(domain, runner, recommender, db), "cat")
     talk("a restaurant in the centre please")
