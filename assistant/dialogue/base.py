@@ -28,7 +28,6 @@ class TurnBase:
         self.pending: Pending | None = None  # the question asked last turn
         self.rejected_for: list[str] = []  # why the user turned down a suggestion this turn ("price")
         self.answered: set[str] = set()  # tasks whose suggestion the user answered this turn
-        self.facts_said: dict[str, str] = {}  # shared facts this message gave (party size, day): for which task
         self.domain = dm.domain
         self.events: list[dict] = []
         self.messages: list[BotMessage] = []

@@ -26,9 +26,7 @@ class PlacesFromTasks(TurnBase):
         if self.user is None or task is None:
             return []
         task_type = self.domain.tasks[task.type]
-        # what this message said for another task stays with it: "a hotel and a table for 4" (4 diners)
-        held_back = [name for name, source in self.facts_said.items() if source != task.type]
-        defaults = self.user.profile.defaults_for(task.type, self.dm.clock(), held_back=held_back)
+        defaults = self.user.profile.defaults_for(task.type, self.dm.clock())
         # where the user stays steers suggestions ("near your hotel"), and is a filter only when the
         # request says so ("what can I eat nearby?")
         if task_type.recommend and not means_nearby(self.said_now(task)):

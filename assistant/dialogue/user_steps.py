@@ -43,9 +43,7 @@ class UserSteps(TurnBase):
             serving = self.domain.task_for_intent(request.intent)
             focused = self.state.focused_task
             task_type = serving.name if serving is not None else (focused.type if focused is not None else None)
-            before = set(user.profile.facts)
             user.update(apply_entities(user.profile, task_type, request.entities, now))
-            self.facts_said.update({f.name: f.source for f in user.profile.facts if f not in before})
 
     def profile_step(self, step: task_policy.Step) -> list[Decision]:
         """ "What do you know about me?" in plain words; "forget me" asks first (it erases the profile

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Collection, Mapping
+from typing import Any, Callable, Mapping
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -190,14 +190,11 @@ class UserProfile:
     def rejected_ids(self) -> frozenset[str]:
         return self.item_ids("rejected")
 
-    def defaults_for(self, task_type: str, now: float, max_age: Mapping[str, float] | None = None,
-                     held_back: Collection[str] = ()) -> dict[str, Any]:
+    def defaults_for(self, task_type: str, now: float, max_age: Mapping[str, float] | None = None) -> dict[str, Any]:
         """Slot values this task can take from the other tasks: ``{"restaurant-area": "north", ...}``.
 
         Only recent facts count (``max_age`` seconds per fact, default :data:`FACT_MAX_AGE`): last
-        month's hotel says nothing about today, last week's day even less. ``held_back``: names of
-        facts not to take (the dialogue holds back what one message said for another task: in "a hotel
-        and a table for 4", the 4 are the table's diners, not the hotel's guests).
+        month's hotel says nothing about today, last week's day even less.
         """
         ages = {**FACT_MAX_AGE, **(max_age or {})}
         out: dict[str, Any] = {}
@@ -205,8 +202,6 @@ class UserProfile:
         for fact in self.facts:
             slot = slots.get(fact.name)
             if slot is None or now - fact.at > ages.get(fact.name, 0.0):
-                continue
-            if fact.name in held_back:
                 continue
             if fact.name == "area" and (fact.source != "hotel" or task_type == "hotel"):
                 continue  # only where the user stays is a default area for the other tasks
