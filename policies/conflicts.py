@@ -239,17 +239,32 @@ def _too_close(a: _When, b: _When, domain: Domain, ctx: TurnContext) -> _Found |
     mover, other = (b, a) if (b.task.is_open, b.task.updated_turn) >= (a.task.is_open, a.task.updated_turn) else (a, b)
     if not mover.task.is_open:
         mover, other = other, mover
-    target = other.minutes + clash if mover.minutes >= other.minutes else other.minutes - clash
+    if _leaves_town(other, domain) and not _leaves_town(mover, domain):
+        target = other.minutes - clash  # a plan in town comes before the train that takes the user away
+    elif _leaves_town(mover, domain) and not _leaves_town(other, domain):
+        target = other.minutes + clash  # the train leaves after the plan, not before it
+    else:
+        target = other.minutes + clash if mover.minutes >= other.minutes else other.minutes - clash
     day = a.day if a.has_day else b.day
     detail_text = (f"your {label(domain, other.task)} {_phrase(other, domain)} and your "
                    f"{label(domain, mover.task)} {_phrase(mover, domain)}" + (f" on {day}" if day else ""))
     fix_slots = {mover.slot: hhmm(target)} if 0 <= target < 24 * 60 else {}
     slot_label = index(domain).label(domain, mover.slot)
-    fix_text = f"Shall I change the {slot_label} to {hhmm(target)}?" if fix_slots else "You may want to change one."
+    fix_text = (f"Shall I change the {slot_label} of your {label(domain, mover.task)} to {hhmm(target)}?"
+                if fix_slots else "You may want to change one.")
     ids = tuple(sorted((a.task.id, b.task.id)))
     detail = {"detail": detail_text, "fix": fix_text, "fix_task": mover.task.id, "fix_slots": fix_slots,
               "signature": f"{a.task.id}@{a.minutes}/{a.day}|{b.task.id}@{b.minutes}/{b.day}"}
     return _Found(TIME, ids, detail, "utter_conflict_time", {"detail": detail_text, "fix": fix_text}, mover.task.id)
+
+
+def _leaves_town(when: _When, domain: Domain) -> bool:
+    """A journey that leaves at this time (a train's departure from where the user is): plans in town
+    must come before it, not after. An arrival, a ride or a booking is no such thing."""
+    task_type = domain.tasks.get(when.task.type)
+    if task_type is None or not when.has_day or domain.slots[when.slot].kind == "arrival":
+        return False
+    return any(domain.slots[s].kind == "origin" for s in task_type.schedule.get("place", ()) if s in domain.slots)
 
 
 def _phrase(when: _When, domain: Domain) -> str:

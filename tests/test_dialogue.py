@@ -556,15 +556,33 @@ def test_booking_time_colliding_with_another_task_is_flagged_and_fixed(chat):
                       train_leaveat="18:45", train_bookpeople=2))
     restaurant, train = chat.task("restaurant"), chat.task("train")
     assert chat.responses() == ["utter_conflict_time"]
-    assert "19:00" in texts[0] and "18:45" in texts[0] and "Shall I change the departure time to 18:00?" in texts[0]
+    # the train takes the user away: it moves after dinner, not to 18:00 (that misses the table too)
+    assert "19:00" in texts[0] and "18:45" in texts[0]
+    assert "Shall I change the departure time of your train journey to 20:00?" in texts[0]
     [detected] = chat.last("conflict_detected")
     assert detected["kind"] == "time" and sorted(detected["task_ids"]) == sorted([restaurant.id, train.id])
     assert train.status == ACTIVE  # nothing is confirmed before the clash is settled
 
     texts = chat(said("yes please", "affirm"))
-    assert train.slots["train-leaveat"] == "18:00"
+    assert train.slots["train-leaveat"] == "20:00"
     assert [e["resolution"] for e in chat.last("conflict_resolved")] == ["fixed"]
     assert chat.responses() == ["utter_slot_corrected", "utter_confirm_train"]
+
+
+def test_a_table_after_the_train_leaves_town_moves_before_the_train(chat):
+    chat(said("I need a train from Cambridge to London on friday leaving at 18:30 for 2 people", "book_train",
+              train_departure="Cambridge", train_destination="London", train_day="friday", train_leaveat="18:30",
+              train_bookpeople=2))
+    chat(said("yes", "affirm"))
+    assert chat.task("train").status == COMPLETED
+    texts = chat(said(f"and a table for 2 at {PIZZA} on friday at 19:00", "book_restaurant", restaurant_name=PIZZA,
+                      restaurant_bookpeople=2, restaurant_bookday="friday", restaurant_booktime="19:00"))
+    assert chat.responses() == ["utter_conflict_time"]
+    # was "Shall I change the time to 19:30?": dinner in town after the train has left it
+    assert "Shall I change the time of your restaurant booking to 17:30?" in texts[0]
+    chat(said("yes please", "affirm"))
+    assert chat.task("restaurant").slots["restaurant-booktime"] == "17:30"
+    assert chat.responses() == ["utter_slot_corrected", "utter_confirm_restaurant"]
 
 
 def test_taxi_arriving_after_the_booking_is_pointed_out(chat):

@@ -487,10 +487,19 @@ def test_time_clash_on_the_same_day(domain):
         task("train-1", "train", 40, train_day="friday", train_leaveat="18:45"))
     detect, ask = conflicts.detect(state, domain, ctx())
     assert detect.kind == "time" and set(detect.task_ids) == {"restaurant-1", "train-1"}
-    assert detect.detail["fix_task"] == "train-1" and detect.detail["fix_slots"] == {"train-leaveat": "18:00"}
+    # a train leaving town goes after dinner (leaving at 18:00 would miss the table as well)
+    assert detect.detail["fix_task"] == "train-1" and detect.detail["fix_slots"] == {"train-leaveat": "20:00"}
     assert ask.response == "utter_conflict_time" and ask.expects == "conflict"
+    assert "change the departure time of your train journey to 20:00" in ask.values["fix"]
     state.apply(detect.event(2.0))
     assert conflicts.detect(state, domain, ctx()) == []  # raised once
+    # a train arriving just before dinner arrives earlier instead: the user comes to the table from it
+    arriving = state_of(
+        task("restaurant-1", "restaurant", 20, restaurant_name="Nandos", restaurant_bookday="friday",
+             restaurant_booktime="19:00"),
+        task("train-1", "train", 40, train_day="friday", train_arriveby="18:30"))
+    detect, _ = conflicts.detect(arriving, domain, ctx())
+    assert detect.detail["fix_slots"] == {"train-arriveby": "18:00"}
 
 
 def test_no_clash_on_other_days_or_far_apart(domain):
