@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import NamedTuple
 
 from assistant.domain import HOUR_RULES
 
@@ -78,6 +79,54 @@ def read_hour(value: str, said: str, rule: str | None, now_minutes: int | None) 
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+# "asap", "right away", "in 20 minutes", "in half an hour": a time counted from now
+_SOON = re.compile(r"\b(?:asap|a\.s\.a\.p\b\.?|as soon as (?:possible|you can)|right away|straight away|immediately"
+                   r"|right now)", re.IGNORECASE)
+_NOW_ALONE = re.compile(r"^\W*(?:(?:ok(?:ay)?|yes|please)\W+)?(?:now|right now)(?:\W+please)?\W*$", re.IGNORECASE)
+# "I need a taxi now": a request that ends on "now" ("now I need a taxi" starts with it, and is no time)
+_NOW_LAST = re.compile(r"\bnow(?:\W+please)?\W*$", re.IGNORECASE)
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "five": 5, "ten": 10, "fifteen": 15, "twenty": 20,
+           "thirty": 30, "forty": 40, "forty five": 45, "a few": 10, "a couple of": 2}
+_IN = re.compile(r"\bin (?:about |around )?(half an hour|(\d{1,3}|" + "|".join(sorted(_COUNTS, key=len, reverse=True))
+                 + r")\s*(min(?:ute)?s?|hours?|hrs?)\b)", re.IGNORECASE)
+#: a ride asked for "now" needs this long to come
+SOON_MINUTES = 10
+
+
+class FromNow(NamedTuple):
+    """A time counted from now: ``minutes`` ahead, said at ``start:end`` of the words."""
+
+    minutes: int
+    start: int
+    end: int
+
+
+def minutes_from_now(said: str, answering: bool = False) -> FromNow | None:
+    """How many minutes from now the words ask for: "asap" / "right away" (SOON_MINUTES), "in 20
+    minutes", "in half an hour", "in 2 hours", "a taxi now"; "now" only as the last word, or as the
+    whole reply to "at what time?" (``answering``): "ok, now the hotel" is no time. None when the
+    words give no such time (the caller rules out "the taxi now", which goes back to the taxi)."""
+    said = said or ""
+    found = _IN.search(said)
+    if found:
+        if found.group(1).lower() == "half an hour":
+            return FromNow(30, found.start(), found.end())
+        count = found.group(2).lower()
+        number = int(count) if count.isdigit() else _COUNTS[count]
+        return FromNow(number * (60 if found.group(3).lower().startswith("h") else 1), found.start(), found.end())
+    for pattern in (_SOON, _NOW_LAST) + ((_NOW_ALONE,) if answering else ()):
+        match = pattern.search(said)
+        if match:
+            return FromNow(SOON_MINUTES, match.start(), match.end())
+    return None
+
+
+def from_now(now_minutes: int, offset: int) -> str:
+    """ "HH:MM" ``offset`` minutes after ``now_minutes``, rounded up to five minutes (a pick-up time)."""
+    at = -(-(now_minutes + offset) // 5) * 5
+    return hhmm(at % (24 * 60))
 
 
 def hhmm(minutes: int) -> str:

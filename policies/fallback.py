@@ -100,6 +100,8 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
     if ctx.pending is not None and ctx.pending.expects == SLOT and slot_policy.answer_no_preference(
             ctx.pending, state, Request.from_parse(parse)[0], domain) is not None:
         return []  # "surprise me" to "any kind of food you like?": the choice left to us, whatever the intent
+    if ctx.pending is not None and ctx.pending.expects == SLOT and _time_from_now(state, parse, domain, ctx):
+        return []  # "asap", "in 20 minutes" to "what time should the taxi pick you up?": a time, however unsure
     if ctx.pending is not None and ctx.pending.expects == SLOT and slot_policy.decline_booking(
             ctx.pending, state, Request.from_parse(parse)[0], domain) is not None:
         return []  # "no thanks, just looking" to "how many people?": the booking is not wanted
@@ -142,6 +144,11 @@ def _plain_yes_or_no(parse: Parse) -> bool:
     """The message starts with yes or no and the likeliest intent says the same."""
     said = cues.yes_or_no(None, parse.text or "")
     return said is not None and cues.yes_or_no(parse.intent.name, "") == said
+
+
+def _time_from_now(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext) -> bool:
+    request = Request.from_parse(parse)[0]
+    return slot_policy.time_from_now(request, state, domain, ctx.now) != request
 
 
 def _vague_request(state: DialogueState, parse: Parse, domain: Domain) -> bool:

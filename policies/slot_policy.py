@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from assistant.domain import display_value, place_reference
 from assistant.state import AWAITING_CONFIRMATION, COMPLETED
 from nlu.types import ParsedEntity
 from policies import cues
-from policies.clock_time import bare_hour
+from policies.clock_time import WEEKDAYS, bare_hour, from_now, minutes_from_now
 from policies.decisions import (
     CONFIRM,
     OFFER,
@@ -98,6 +99,49 @@ def bare_number_as_asked_time(request: Request, state: DialogueState, domain: Do
         return request
     hour = replace(entity, entity=asked.entity or asked.name, value=f"{int(entity.value):02d}:00")
     return replace(request, entities=(hour,))
+
+
+def time_from_now(request: Request, state: DialogueState, domain: Domain, now: datetime) -> Request:
+    """ "A taxi to the station asap", "in 20 minutes", "now" to "what time should the taxi pick you up?":
+    the pick-up time counted from ``now`` (rounded up to five minutes; the confirmation shows it), for a
+    task whose bare hours mean the next such hour (a taxi, a train), on today's date (a train with no
+    day yet travels today). Any other request, or one that gives a time itself, comes back as it is."""
+    serving = domain.task_for_intent(request.intent)
+    focused = state.focused_task
+    task_type = serving if serving is not None else (domain.tasks.get(focused.type) if focused is not None else None)
+    if task_type is None:
+        return request
+    task = focused if focused is not None and focused.type == task_type.name else state.task_of_type(task_type.name)
+    times = [s for s in task_type.schedule.get("time", ()) if s in domain.slots]
+    answering = task is not None and task is focused and task.requested_slot in times
+    text = request.text or ""
+    soon = minutes_from_now(text, answering)
+    if not times or soon is None or (not answering and cues.RESUME_NOW.search(text)):
+        return request  # no clock time to fill, no time from now, or "the taxi now" (back to the taxi)
+    # the tagger reads the 20 of "in 20 minutes" as 20:00: what it found inside those words is dropped
+    entities = tuple(e for e in request.entities if not soon.start <= e.start < soon.end)
+    if any(slot in times for slot in proposals(task_type.name, entities, domain)):
+        return request  # the user gave a clock time as well ("at 5pm, or asap")
+    slot = next((s for s in times if domain.slots[s].kind == "time" and domain.slots[s].hours == "next"), None)
+    if answering and domain.slots[task.requested_slot].kind == "time":  # type: ignore[union-attr, index]
+        slot = task.requested_slot  # type: ignore[union-attr]
+    if slot is None:
+        return request
+    today = WEEKDAYS[now.weekday()]
+    extra: list[ParsedEntity] = []
+    day_slot = next(iter(task_type.schedule.get("day", ())), None)
+    if day_slot is not None:
+        day = proposals(task_type.name, entities, domain).get(day_slot) or \
+            (task.slots.get(day_slot) if task is not None else None)
+        if day is None:  # "a train to London asap": today's
+            extra.append(ParsedEntity(domain.slots[day_slot].entity or day_slot, today, soon.start, soon.end, 1.0,
+                                      "clock", text[soon.start:soon.end]))
+        elif str(day).lower() not in (today, "today"):
+            return request  # "on friday ... as soon as possible": no clock time for another day
+    value = from_now(now.hour * 60 + now.minute, soon.minutes)
+    said = ParsedEntity(domain.slots[slot].entity or slot, value, soon.start, soon.end, 1.0, "clock",
+                        text[soon.start:soon.end])
+    return replace(request, entities=(*entities, said, *extra))
 
 
 # "just me", "the two of us": a party size in words, to "how many people?"

@@ -14,7 +14,7 @@ from assistant.actions.executor import InProcessActionRunner  # noqa: E402
 from assistant.agent import Assistant  # noqa: E402
 from assistant.domain import load_domain, parse_domain  # noqa: E402
 from assistant.stores import InMemoryTrackerStore  # noqa: E402
-from policies.clock_time import bare_hour, is_today, read_hour  # noqa: E402
+from policies.clock_time import bare_hour, from_now, is_today, minutes_from_now, read_hour  # noqa: E402
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -124,3 +124,50 @@ def test_a_train_at_8_on_another_day_is_the_morning_train(runner, day, expected)
                           rng=random.Random(1), clock=at(15))  # a Friday afternoon
     assistant.handle("max", text)
     assert assistant.state("max").focused_task.slots["train-leaveat"] == expected
+
+
+@pytest.mark.parametrize("words,answering,minutes", [
+    ("asap", False, 10), ("as soon as possible please", False, 10), ("right away", False, 10),
+    ("I need a taxi now", False, 10), ("can I get a cab now please", False, 10),
+    ("in 20 minutes", False, 20), ("in ten mins", False, 10), ("in half an hour", False, 30),
+    ("in an hour", False, 60), ("in 2 hours", False, 120), ("in a few minutes", False, 10),
+    ("now", True, 10), ("right now please", True, 10),
+    # "now" that is no time: a way of speaking, not the last word of the request
+    ("ok now the hotel", False, None), ("now I need a taxi", False, None), ("in the north", False, None),
+    ("at 5pm", False, None), ("", False, None)])
+def test_a_time_counted_from_now(words, answering, minutes):
+    found = minutes_from_now(words, answering)
+    assert (found.minutes if found else None) == minutes
+    if found:
+        assert words[found.start:found.end].strip()  # where it was said, for the entity
+
+
+def test_a_time_from_now_is_rounded_up_to_five_minutes_and_wraps_past_midnight():
+    assert [from_now(21 * 60 + 42, 10), from_now(21 * 60 + 45, 10), from_now(23 * 60 + 58, 10)] == [
+        "21:55", "21:55", "00:10"]
+
+
+@pytest.mark.parametrize("messages,slots", [
+    # "asap" answering "what time?"
+    ([said("a taxi from the station to the museum", "book_taxi", taxi_departure="station",
+           taxi_destination="museum"), said("asap", "inform", 0.4)], {"taxi-leaveat": "15:10"}),
+    # in the request itself; the tagger's "20:00" read from "in 20 minutes" is dropped
+    ([said("a taxi from the station to the museum in 20 minutes", "book_taxi", taxi_departure="station",
+           taxi_destination="museum", taxi_arriveby=("20:00", "20"))], {"taxi-leaveat": "15:20", "taxi-arriveby": None}),
+    # a train asked for now travels today (a Friday)
+    ([said("a train from cambridge to london as soon as possible", "book_train", train_departure="cambridge",
+           train_destination="london")], {"train-leaveat": "15:10", "train-day": "friday"}),
+    # a clock time said outright, or a train on another day: no time from now
+    ([said("a taxi from the station to the museum at 5pm, asap", "book_taxi", taxi_departure="station",
+           taxi_destination="museum", taxi_leaveat=("17:00", "5pm"))], {"taxi-leaveat": "17:00"}),
+    ([said("a train from cambridge to london on monday as soon as possible", "book_train",
+           train_departure="cambridge", train_destination="london", train_day="monday")],
+     {"train-leaveat": None, "train-day": "monday"}),
+])
+def test_asap_and_in_20_minutes_fill_the_pick_up_time(runner, messages, slots):
+    assistant = Assistant(ScriptedParser(*messages), load_domain(DATA / "domain.yml"), InMemoryTrackerStore(),
+                          runner, rng=random.Random(1), clock=at(15))  # a Friday at 15:00
+    for message in messages:
+        assistant.handle("ned", message.text)
+    task = assistant.state("ned").tasks[-1]
+    assert {slot: task.slots.get(slot) for slot in slots} == slots

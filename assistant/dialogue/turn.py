@@ -138,10 +138,11 @@ class TurnRun(Replies, PlaceQuestions, PlacesFromTasks, SlotReading, Offers, Use
         # (the museum taken earlier in the conversation, if one was)
         requests = [landmarks.areas_from_places(landmarks.places_from_conversation(r, self.state, self.domain),
                                                 self.domain, ctx.landmark_area) for r in Request.from_parse(parse)]
-        # "7" answering "at what time?" is the time, not 7 people; "nrth" is north
+        # "7" answering "at what time?" is the time, not 7 people; "nrth" is north; "asap" is in ten minutes
         requests = [slot_policy.closed_set_values(slot_policy.bare_number_as_asked_time(
             slot_policy.party_in_words(r, self.state, self.domain), self.state, self.domain), self.domain)
             for r in requests]
+        requests = [slot_policy.time_from_now(r, self.state, self.domain, ctx.now) for r in requests]
         self.requests = requests
         self.learn_from(requests)
         if ctx.pending is not None and len(requests) > 1 and self.not_now(requests, ctx.pending):
