@@ -15,7 +15,7 @@ from policies.context import Request
 from policies.decisions import (ANYTHING_ELSE, CANCEL_BOOKING, CHANGE_BOOKING, CONFIRM, CONFLICT, FORGET, LEAVING,
                                 OFFER, RETRY, SLOT, SUGGESTION, Decision, Recommend, Utter)
 from policies.index import index
-from policies.task_policy import resume_target
+from policies.task_policy import resume_target, taken_back_unnamed
 
 if TYPE_CHECKING:
     from assistant.domain import Domain
@@ -89,6 +89,8 @@ def decide(state: DialogueState, parse: Parse, domain: Domain, ctx: TurnContext)
         return out_of_scope()
     if len(parse.segments) > 1 or _answers_focused_task(state, parse, domain) or _goes_back(state, parse, domain):
         return []
+    if taken_back_unnamed(Request.from_parse(parse)[0], state, domain) is not None:
+        return []  # "actually I still need it" just after a cancellation: however unsure the model is
     if ctx.pending is not None and ctx.pending.expects == SUGGESTION and recommend_policy.is_answer(
             parse.intent.name, parse.intent.confidence, parse.text or "", config.option_floor):
         return []  # "too loud for me" after a suggestion: a weak reject_suggestion is still clearly an answer

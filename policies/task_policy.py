@@ -142,6 +142,10 @@ def classify(request: Request, state: DialogueState, domain: Domain, ctx: TurnCo
             intent = next(iter(task_type.intents), None)
     if intent == "cancel_task":
         return Step(CANCEL, request)
+    if task_type is None:
+        back = taken_back_unnamed(request, state, domain)
+        if back is not None:  # "actually I still need it", just after the taxi was cancelled
+            task_type, intent = back, next(iter(back.intents), None)
     if task_type is not None:
         goal = task_type.intents.get(intent, "book")  # type: ignore[arg-type]
         return Step(TASK, request, task_type.name, goal, priority(request, task_type, domain, ctx))
@@ -250,6 +254,25 @@ def start_or_merge(step: Step, state: DialogueState, domain: Domain, announce: b
 # "I do want the hotel after all", "on second thoughts, book the taxi": a cancelled task taken back
 _CHANGED_MIND = re.compile(r"\b(?:after all|change[ds]? my mind|on second thoughts?|(?:do|still) (?:want|need)"
                            r"|want it back|un-?cancel|bring (?:it|the \w+) back)\b", re.I)
+
+
+# "I still need it", "I want that after all": the pronoun of a task taken back without naming it
+_IT = re.compile(r"\b(?:it|that|that one|them)\b", re.I)
+
+
+def taken_back_unnamed(request: Request, state: DialogueState, domain: Domain) -> TaskType | None:
+    """ "Actually I still need it" right after a task was cancelled (it is the last thing that happened
+    to any task), in words that name no task: that task's type, so the request takes it back as if it
+    were named. None for anything else."""
+    text = request.text or ""
+    if not _CHANGED_MIND.search(text) or not _IT.search(text) or cues.wants_another(text) \
+            or cues.named_tasks(text, domain, request.entities) or not state.tasks:
+        return None
+    latest = max(state.tasks, key=lambda t: t.updated_turn)
+    if latest.status != CANCELLED or any(t.updated_turn == latest.updated_turn and t is not latest
+                                         for t in state.tasks):
+        return None
+    return domain.tasks.get(latest.type)
 
 
 def _taken_back(state: DialogueState, task_type: TaskType, request: Request) -> Task | None:

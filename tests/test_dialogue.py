@@ -141,6 +141,25 @@ def test_a_cancelled_task_taken_back_after_all_comes_back_as_it_was(chat):
     assert chat.task("hotel").slots == {}
 
 
+def test_a_task_just_cancelled_is_taken_back_by_it_without_naming_it(chat):
+    chat(said("a taxi from the station to the museum at 17:00", "book_taxi", taxi_departure="station",
+              taxi_destination="museum", taxi_leaveat="17:00"))
+    chat(said("can you cancel that", "cancel_task"))
+    first = chat.task("taxi")
+    assert first.status == CANCELLED
+    # was "did you mean take the suggestion or something else?": the model reads it weakly as anything
+    texts = chat(said("actually I still need it", "accept_suggestion", 0.4, ranking=[("affirm", 0.3)]))
+    again = chat.task("taxi")
+    assert again is not first and again.is_open and again.slots["taxi-leaveat"] == "17:00"
+    assert chat.responses() == ["utter_task_restored", "utter_confirm_taxi"], texts
+    # only the last thing that happened is "it": once something else came after, it is no longer meant
+    chat(said("cancel it", "cancel_task"))
+    chat(said(f"book the {ACORN} for 2 nights from friday", "book_hotel", hotel_name=ACORN, hotel_bookstay=2,
+              hotel_bookday="friday"))
+    chat(said("actually I still need it", "accept_suggestion", 0.4, ranking=[("affirm", 0.3)]))
+    assert chat.task("taxi").status == CANCELLED
+
+
 @pytest.mark.parametrize("text, count", [("just me", 1), ("only me", 1), ("myself", 1), ("on my own", 1),
                                          ("the two of us", 2), ("me and my wife", 2), ("just the two of us!", 2)])
 def test_a_party_size_in_words_answers_how_many_people(chat, text, count):

@@ -61,6 +61,8 @@ class Replies(TurnBase):
         if pending.expects == FORGET:
             return self.answer_forget(request)
         if pending.expects == ANYTHING_ELSE and not request.entities:
+            if task_policy.taken_back_unnamed(request, state, domain) is not None:
+                return None  # "actually I still need it" just after cancelling: no "yes" to "anything else?"
             reply = yes_or_no(request.intent, request.text)
             if reply == "no" and not cues.NO.search(request.text or "") \
                     and cues.named_tasks(request.text or "", domain):
