@@ -18,6 +18,12 @@ URGENT = re.compile(
     r"|urgent(?:ly)?|in a hurry|hurry)\b",
     re.IGNORECASE,
 )
+# "I'm staying at the Lockside Guesthouse", "our hotel is the Kingsmere": a place the user has already
+# (said in the present: "I'd like to stay at ..." and "I'll be staying at ..." ask for a booking)
+STAYING = re.compile(r"\b(?:(?:i'?m|i am|we'?re|we are)\s+(?:currently\s+|already\s+)?staying\s+(?:at|in)"
+                     r"|(?:my|our)\s+(?:hotel|guest\s?house|accommodation|b&b)\s+is"
+                     r"|(?:i|we)\s+(?:already\s+)?(?:have|got)\s+a\s+room\s+at)\b", re.IGNORECASE)
+BOOKING_WORDS = re.compile(r"\b(?:book|reserve|reservation)\b", re.IGNORECASE)
 # "hold on, I need a taxi": the user breaks off what is under way, on purpose
 INTERRUPT = re.compile(r"\b(?:hold on|hang on|wait|one moment|just a (?:sec|second|moment|minute)"
                        r"|before (?:that|we go on|you do that|anything else)|in the meantime|meanwhile)\b",

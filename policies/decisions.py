@@ -26,6 +26,9 @@ SUGGESTION = "suggestion"  # a recommendation: accept, reject (with a reason), o
 FORGET = "forget"  # "shall I erase everything I know about you?" before "forget me" is done
 LEAVING = "leaving"  # "bye" with a booking one yes away: "before you go, shall I book it?"
 
+#: the goal of a task that records a place the user already has ("I'm staying at ..."): nothing to book
+STAYING_GOAL = "stay"
+
 
 # ----------------------------------------------------------------- state changes (one event each)
 

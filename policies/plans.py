@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from assistant.domain import display_value
 from assistant.profile.describe import value_words
 from assistant.state import CANCELLED, COMPLETED, FAILED, SUSPENDED
-from policies.decisions import Decision, Utter
+from policies.decisions import STAYING_GOAL, Decision, Utter
 from policies.slot_policy import NO_PREFERENCE
 from policies.words import join_words, slot_words
 
@@ -35,6 +35,8 @@ def describe(task: Task, domain: Domain) -> str | None:
         return None
     details = ", ".join(d for d in (_detail(domain, slot, task.slots.get(slot)) for slot in task_type.slot_names) if d)
     details = details.replace(", at ", " at ").replace(", arriving by", " arriving by")
+    if task.goal == STAYING_GOAL and task.status == COMPLETED:  # "I'm staying at ...": nothing was booked
+        return f"You're staying at {task_type.schedule_value('place', task.slots)}."
     label = f"Your {task_type.label_for(task.goal)}"
     ref = task.slots.get(f"{task.type}-ref")
     if task.status == COMPLETED:

@@ -29,10 +29,12 @@ from policies.decisions import (
     SUGGESTION,
     WHICH_TASK,
     CancelTask,
+    CompleteTask,
     Decision,
     DetectConflict,
     ResolveConflict,
     ResumeTask,
+    STAYING_GOAL,
     RunAction,
     SetSlot,
     StartTask,
@@ -59,6 +61,7 @@ PREFERENCE = "preference"
 PROFILE = "profile"
 PLANS = "plans"
 CHITCHAT = "chitchat"
+STAY = "stay"  # "I'm staying at the Lockside Guesthouse": where the user is, no booking
 OTHER = "other"
 
 CHITCHAT_RESPONSES = {"greet": "utter_greet", "thank": "utter_youre_welcome", "bye": "utter_goodbye",
@@ -142,6 +145,9 @@ def classify(request: Request, state: DialogueState, domain: Domain, ctx: TurnCo
             intent = next(iter(task_type.intents), None)
     if intent == "cancel_task":
         return Step(CANCEL, request)
+    staying = staying_at(request, domain)
+    if staying is not None:
+        return Step(STAY, request, staying)
     if task_type is None:
         back = taken_back_unnamed(request, state, domain)
         if back is not None:  # "actually I still need it", just after the taxi was cancelled
@@ -160,6 +166,36 @@ def classify(request: Request, state: DialogueState, domain: Domain, ctx: TurnCo
     if index(domain).slot_values(request.entities):
         return Step(INFORM, request)
     return Step(OTHER, request)
+
+
+def staying_at(request: Request, domain: Domain) -> str | None:
+    """The task type whose place the user says they already have ("I'm staying at the Lockside
+    Guesthouse", "our hotel is the Kingsmere"), when the request names such a place and asks to book
+    nothing; None otherwise."""
+    text = request.text or ""
+    if not cues.STAYING.search(text) or cues.BOOKING_WORDS.search(text):
+        return None
+    idx = index(domain)
+    for task_type in domain.tasks.values():
+        name_slot = idx.name_slot.get(task_type.name)
+        if name_slot is not None and name_slot in task_type.schedule.get("place", ()) \
+                and slot_policy.proposals(task_type.name, request.entities, domain).get(name_slot):
+            if task_type.name in cues.named_tasks(text, domain) or any(
+                    e.entity == name_slot for e in request.entities):
+                return task_type.name
+    return None
+
+
+def stay(step: Step, state: DialogueState, domain: Domain) -> list[Decision]:
+    """ "I'm staying at the Lockside Guesthouse": a task of that type, done at once, holds the place
+    (so "a taxi from my hotel" and "dinner nearby" know it) with nothing booked; an open search of
+    that type is left as it is, in case the user wants another place as well."""
+    task_type = domain.tasks[step.task_type]  # type: ignore[index]
+    name_slot = index(domain).name_slot[task_type.name]
+    place = slot_policy.proposals(task_type.name, step.request.entities, domain)[name_slot]
+    task_id = state.next_task_id(task_type.name)
+    return [StartTask(task_id, task_type.name, task_type.priority, {name_slot: place}, STAYING_GOAL, focus=False),
+            CompleteTask(task_id, {})]
 
 
 def priority(request: Request, task_type: TaskType, domain: Domain, ctx: TurnContext) -> int:

@@ -300,6 +300,25 @@ def test_classification(domain):
 # ===================================================================== task policy: deciding
 
 
+@pytest.mark.parametrize("text,intent,entities,kind", [
+    ("I'm staying at the Lockside Guesthouse", "book_hotel", {"hotel_name": "Lockside Guesthouse"}, "stay"),
+    ("our hotel is the Kingsmere Hotel", "find_hotel", {"hotel_name": "Kingsmere Hotel"}, "stay"),
+    ("we already have a room at Bramble Court", "book_hotel", {"hotel_name": "Bramble Court"}, "stay"),
+    # a wish, a booking asked for, or no place named: a hotel task as before
+    ("I'd like to stay at the Lockside Guesthouse", "book_hotel", {"hotel_name": "Lockside Guesthouse"}, "task"),
+    ("we're staying at the Lockside Guesthouse, can you book it for 2 nights", "book_hotel",
+     {"hotel_name": "Lockside Guesthouse", "hotel_bookstay": 2}, "task"),
+    ("I'm staying in the north", "find_hotel", {"hotel_area": "north"}, "task"),
+])
+def test_a_place_the_user_already_stays_at_is_no_booking(domain, text, intent, entities, kind):
+    step = step_for(said(text, intent, **entities), state_of(), domain)
+    assert step.kind == kind and step.task_type == "hotel"
+    if kind == "stay":
+        start, done = task_policy.stay(step, state_of(), domain)
+        assert isinstance(start, StartTask) and start.goal == "stay" and start.focus is False
+        assert start.slots == {"hotel-name": entities["hotel_name"]} and done.task_id == start.task_id
+
+
 def test_higher_priority_request_suspends_the_focused_task(domain):
     state = state_of(task("hotel-1", "hotel", 30, hotel_name="Acorn"))
     decisions = task_policy.start_or_merge(step_for(said("a taxi", "book_taxi"), state, domain), state, domain)

@@ -27,6 +27,7 @@ from assistant.profile.model import MAX_HISTORY, HistoryEntry, decay, with_chang
 from assistant.profile import updates  # noqa: E402
 from assistant.profile.updates import (  # noqa: E402
     apply_entities,
+    apply_stay,
     apply_feedback,
     apply_cancellation,
     apply_outcome,
@@ -714,3 +715,14 @@ def test_profiles_and_learning_survive_a_restart(kind, tmp_path, request):
         assert profiles.load_bandit("alice").count == 1
     finally:
         second.close()
+
+
+def test_a_stay_the_user_tells_of_is_shared_like_a_booked_hotel_but_is_no_booking():
+    p, changes = apply_stay(empty(), "Lockside Guesthouse", "north", T0)
+    assert p.fact("staying_at").value == "Lockside Guesthouse" and p.fact("area").value == "north"
+    assert p.defaults_for("restaurant", T0 + 60) == {"restaurant-area": "north"}
+    assert p.history == () and p.standing_bookings() == frozenset()
+    assert "You're staying at Lockside Guesthouse." in changes
+    lines = describe_profile(p, T0 + 60)
+    assert "You're staying at Lockside Guesthouse, in the north, so I suggest places there." in lines
+    assert UserProfile.from_json(p.to_json()).fact("staying_at").value == "Lockside Guesthouse"

@@ -151,6 +151,11 @@ PARSES = ScriptedParser(
          hotel_bookday="saturday", hotel_bookstay=1),
     said("and a taxi from the station to the hotel at 3pm", "book_taxi", taxi_departure="station",
          taxi_destination="hotel", taxi_leaveat=("15:00", "3pm")),
+    several("how do I get there from my hotel? I'm staying at the lockside guesthouse",
+            said("how do I get there from my hotel?", "book_taxi", taxi_departure=("hotel", "hotel")),
+            said("I'm staying at the lockside guesthouse", "find_hotel",
+                 hotel_name=("Lockside Guesthouse", "the lockside guesthouse"))),
+    said("in an hour", "inform", 0.6),
     several("forget that I'm vegan, and find me a restaurant in the north",
             said("forget that I'm vegan", "cancel_task", 0.5, diet="vegan"),
             said("find me a restaurant in the north", "find_restaurant", restaurant_area="north")),
@@ -1078,3 +1083,24 @@ def test_too_expensive_with_nothing_cheaper_in_the_area_asked_looks_beyond_it(do
     assert offered["attributes"]["area"] != "centre" and offered["attributes"]["vegan_options"]
     assert price_rank(offered["attributes"]["pricerange"]) <= price_rank(budget)
     assert "restaurant-area" not in talk.task("restaurant").slots
+
+
+def test_a_hotel_the_user_stays_at_is_no_booking_and_taxis_and_nearby_go_by_it(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "sol", "sol")
+    talk("can you suggest a museum")
+    museum = talk.last["name"]
+    reply = talk("how do I get there from my hotel? I'm staying at the lockside guesthouse")
+    assert "you're staying at Lockside Guesthouse" in reply and "Which day" not in reply, reply
+    hotel = talk.task("hotel")
+    assert hotel.status == COMPLETED and hotel.goal == "stay" and "hotel-ref" not in hotel.slots  # nothing booked
+    taxi = talk.task("taxi")
+    # "there" is the museum on offer, not the hotel just named: no ride from a place to itself
+    assert (taxi.slots["taxi-departure"], taxi.slots["taxi-destination"]) == ("Lockside Guesthouse", museum)
+    assert "leaving at 13:00" in talk("in an hour")  # the clock reads noon
+    assert "booked" in talk("yes please")
+    known = talk("what do you know about me")
+    assert "You're staying at Lockside Guesthouse, in the north" in known and "You booked" not in known
+    assert "You're staying at Lockside Guesthouse." in talk("what have I booked?")
+    talk("what can I eat nearby?")
+    assert talk.task("restaurant").slots["restaurant-area"] == "north"  # where the user stays
+    assert talk.assistant.profile("sol").standing_bookings() == frozenset()  # the stay was never a booking

@@ -18,8 +18,9 @@ The order of one turn:
 
 Decisions come from the pure functions of ``policies/``; the turn (``turn.py``, with one module per
 part of the work: replies, questions, places, slot reading, offers, the user, actions) carries them
-out: each becomes an event (applied to ``state`` at once, so later policies see it), a bot message, or an action run. The
-state passed in is advanced in place to match the returned events. The only I/O is the action call.
+out: each becomes an event (applied to ``state`` at once, so later policies see it), a bot message,
+or an action run. The state passed in is advanced in place to match the returned events. The only
+I/O is the action call.
 """
 
 from __future__ import annotations

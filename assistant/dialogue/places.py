@@ -92,8 +92,8 @@ class PlacesFromTasks(TurnBase):
                 continue
             timed = other_type.schedule_value("place", other.slots) is not None  # a suggestion has no time yet
             place = self.place_or_offer(other)  # "how about X?" "how do I get there?"
-            if place is None:
-                continue
+            if place is None or place in task.slots.values():
+                continue  # "there" from the hotel is not the hotel: no ride from a place to itself
             if spec.kind == "name":
                 if recommender is None or not task_type.recommend or \
                         recommender.find(task_type.recommend, place) is None:

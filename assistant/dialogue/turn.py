@@ -200,6 +200,11 @@ class TurnRun(Replies, PlaceQuestions, PlacesFromTasks, SlotReading, Offers, Use
             elif step.kind == task_policy.PROFILE:
                 decisions = self.profile_step(step) if self.user is not None else task_policy.profile(step, state, domain)
                 understood = True
+            elif step.kind == task_policy.STAY:
+                decisions = task_policy.stay(step, state, domain)
+                self.apply(decisions)
+                decisions = self.staying(decisions[0].task_id)  # type: ignore[attr-defined]
+                understood = True
             elif step.kind == task_policy.PLANS:
                 decisions = plans.summary(state, domain, self.booked_before())
                 understood = True

@@ -8,7 +8,7 @@ from assistant import events as ev
 from assistant.dialogue.base import TurnBase
 from assistant.domain import display_value
 from assistant.profile.describe import describe_profile
-from assistant.profile.updates import (apply_cancellation, apply_entities, apply_feedback, apply_outcome,
+from assistant.profile.updates import (apply_cancellation, apply_entities, apply_feedback, apply_outcome, apply_stay,
                                        apply_statement, forget_values, reason_kinds)
 from nlu.types import Parse
 from policies import forgetting, slot_policy, task_policy
@@ -44,6 +44,22 @@ class UserSteps(TurnBase):
             focused = self.state.focused_task
             task_type = serving.name if serving is not None else (focused.type if focused is not None else None)
             user.update(apply_entities(user.profile, task_type, request.entities, now))
+
+    def staying(self, task_id: str) -> list[Decision]:
+        """ "I'm staying at the Lockside Guesthouse": said back with the place's own name, and its part of
+        town becomes where the user stays (suggestions near it, "dinner nearby")."""
+        task = self.state.task(task_id)
+        if task is None:
+            return []
+        task_type = self.domain.tasks[task.type]
+        place = task_type.schedule_value("place", task.slots)
+        recommender = self.dm.recommender
+        item = recommender.find(task_type.recommend, place) if recommender is not None and task_type.recommend \
+            else None
+        if self.user is not None and place is not None:
+            area = item.attributes.get("area") if item is not None else None
+            self.user.update(apply_stay(self.user.profile, str(place), area, self.dm.clock()))
+        return [Utter("utter_staying_noted", {"item": display_value(place)}, task.id)]
 
     def profile_step(self, step: task_policy.Step) -> list[Decision]:
         """ "What do you know about me?" in plain words; "forget me" asks first (it erases the profile

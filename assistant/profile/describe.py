@@ -119,7 +119,10 @@ def describe_profile(profile: UserProfile, now: float | None = None, *, half_lif
         standing = profile.standing_bookings()
         booked = any(h.kind == "hotel" and h.event == "booked" and h.at >= area.at - 1.0 and h.item_id in standing
                      for h in profile.history)
-        if recent("area"):
+        stay = profile.fact("staying_at")
+        if stay is not None and recent("staying_at") and abs(stay.at - area.at) <= 1.0:
+            lines.append(f"You're staying at {stay.value}, in the {area.value}, so I suggest places there.")
+        elif recent("area"):
             lines.append(f"You're staying in the {area.value}, so I suggest places there." if booked
                          else f"You're looking for a hotel in the {area.value}, so I suggest places there.")
         else:

@@ -58,9 +58,9 @@ SCHEMA_VERSION = 2
 PRICE_LEVELS = ("cheap", "moderate", "expensive")
 HISTORY_EVENTS = ("suggested", "accepted", "rejected", "booked", "booking_failed", "cancelled")
 #: Facts one task shares with the others.
-FACT_NAMES = ("area", "party_size", "day")
+FACT_NAMES = ("area", "party_size", "day", "staying_at")
 #: How long (seconds) a fact stays a default for other tasks: a stay, a travelling group, one day's plans.
-FACT_MAX_AGE = {"area": 14 * 86400.0, "party_size": 90 * 86400.0, "day": 12 * 3600.0}
+FACT_MAX_AGE = {"area": 14 * 86400.0, "party_size": 90 * 86400.0, "day": 12 * 3600.0, "staying_at": 14 * 86400.0}
 #: History entries kept; rejections are always kept, since a rejected item is never suggested again.
 MAX_HISTORY = 500
 

@@ -287,6 +287,8 @@ class _Draft:
             self.changes.append(f"{where} {value}: restaurants and attractions will default to there.")
         elif name == "area":
             self.changes.append(f"Area {value} noted.")
+        elif name == "staying_at":
+            self.changes.append(f"You're staying at {value}.")
         elif name == "party_size":
             self.changes.append(f"Party of {value}: it carries over to your next bookings.")
         else:
@@ -719,6 +721,16 @@ def apply_outcome(profile: UserProfile, item: Any, booked: bool, now: float, *,
         else:
             draft.move(attribute, value, amount(BOOK_NUDGE / 2, ACCEPT_NUDGE / 2) if attribute == "feature"
                        else amount(BOOK_NUDGE, ACCEPT_NUDGE))
+    return draft.done()
+
+
+def apply_stay(profile: UserProfile, name: str, area: str | None, now: float) -> Updated:
+    """The user says where they stay ("I'm staying at the Lockside Guesthouse"): nothing is booked, but
+    the place is known and its area is shared with the other tasks, as a booked hotel's is."""
+    draft = _Draft(profile, now, None)
+    draft.set_fact("staying_at", name, "hotel")
+    if area:
+        draft.set_fact("area", area, "hotel", booked=True)
     return draft.done()
 
 
