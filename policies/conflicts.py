@@ -116,6 +116,9 @@ def _profile_conflicts(state: DialogueState, domain: Domain, ctx: TurnContext | 
     if diet is None or not (words or lookup):
         return
     for task in state.open_tasks():
+        if any(c.kind == PROFILE and tuple(c.task_ids) == (task.id,) and c.resolution == "kept"
+               and c.detail.get("constraint") == diet for c in state.conflicts):
+            continue  # "keep it" to the steakhouse: its steakhouses are no news, not asked about again
         for slot, value in _clash_slots(task, domain, words, diet, lookup):
             detail = {"slot": slot, "value": value, "constraint": diet, "signature": f"{slot}={value}|{diet}"}
             yield _Found(PROFILE, (task.id,), detail, "utter_conflict_profile",

@@ -156,6 +156,9 @@ PARSES = ScriptedParser(
             said("I'm staying at the lockside guesthouse", "find_hotel",
                  hotel_name=("Lockside Guesthouse", "the lockside guesthouse"))),
     said("in an hour", "inform", 0.6),
+    said("find me a steakhouse in the centre", "find_restaurant", restaurant_food="steakhouse",
+         restaurant_area="centre"),
+    said("yes, keep it", "affirm"),
     several("forget that I'm vegan, and find me a restaurant in the north",
             said("forget that I'm vegan", "cancel_task", 0.5, diet="vegan"),
             said("find me a restaurant in the north", "find_restaurant", restaurant_area="north")),
@@ -1104,3 +1107,14 @@ def test_a_hotel_the_user_stays_at_is_no_booking_and_taxis_and_nearby_go_by_it(d
     talk("what can I eat nearby?")
     assert talk.task("restaurant").slots["restaurant-area"] == "north"  # where the user stays
     assert talk.assistant.profile("sol").standing_bookings() == frozenset()  # the stay was never a booking
+
+
+def test_a_diet_clash_kept_once_is_not_asked_again_for_the_place_taken(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "stu")
+    talk("I'm vegetarian")
+    assert "vegetarian" in talk("find me a steakhouse in the centre")  # the clash, asked
+    reply = talk("yes, keep it")
+    assert "steak" in reply.lower(), reply  # a steakhouse suggested, as insisted
+    reply = talk("yes please")  # was a second "You told me you're vegetarian, but ... may not suit that"
+    assert "vegetarian" not in reply and talk.task("restaurant").slots["restaurant-name"] == talk.last["name"]
+    assert talk.assistant.state("stu").focused_task.requested_slot == "restaurant-bookpeople"
