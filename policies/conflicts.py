@@ -347,7 +347,9 @@ def _answer_profile(conflict: Conflict, state: DialogueState, request: Request,
     out: list[Decision] = [ResolveConflict(PROFILE, "changed", conflict.task_ids)]
     if task is not None and task.is_open and slot:
         task_type = domain.tasks[task.type]
-        out += [SetSlot(slot, None, task.id), *slot_policy.ask(task, slot, task_type)]
+        out.append(SetSlot(slot, None, task.id))
+        if not (task_type.recommend and slot == index(domain).name_slot.get(task.type)):
+            out += slot_policy.ask(task, slot, task_type)  # a place to be named: the task suggests another
     return out
 
 

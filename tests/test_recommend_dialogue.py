@@ -159,6 +159,8 @@ PARSES = ScriptedParser(
     said("find me a steakhouse in the centre", "find_restaurant", restaurant_food="steakhouse",
          restaurant_area="centre"),
     said("yes, keep it", "affirm"),
+    said("book a table at The Butcher's Block", "book_restaurant", restaurant_name="The Butcher's Block"),
+    said("find something else", "ask_alternative"),
     several("forget that I'm vegan, and find me a restaurant in the north",
             said("forget that I'm vegan", "cancel_task", 0.5, diet="vegan"),
             said("find me a restaurant in the north", "find_restaurant", restaurant_area="north")),
@@ -1118,3 +1120,13 @@ def test_a_diet_clash_kept_once_is_not_asked_again_for_the_place_taken(domain, r
     reply = talk("yes please")  # was a second "You told me you're vegetarian, but ... may not suit that"
     assert "vegetarian" not in reply and talk.task("restaurant").slots["restaurant-name"] == talk.last["name"]
     assert talk.assistant.state("stu").focused_task.requested_slot == "restaurant-bookpeople"
+
+
+def test_something_else_to_a_place_that_clashes_with_the_diet_suggests_one_that_fits(domain, runner, recommender,
+                                                                                     db):
+    talk = Talk(make(domain, runner, recommender, db), "uma")
+    talk("I'm vegetarian")
+    assert "vegetarian" in talk("book a table at The Butcher's Block")  # the clash, asked
+    reply = talk("find something else")  # was "Which restaurant would you like?"
+    assert reply.startswith("How about") and talk.last["name"] != "The Butcher's Block", reply
+    assert talk.last["attributes"].get("vegetarian_options") and "vegetarian options" in reply
