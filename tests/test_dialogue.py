@@ -97,6 +97,22 @@ def test_the_booking_intent_of_the_task_asking_to_be_confirmed_says_yes(chat, te
     assert chat.task("taxi") is taxi and len([t for t in chat.state.tasks if t.type == "taxi"]) == 1
 
 
+def test_book_it_with_the_details_it_already_has_says_yes(chat):
+    chat(said("a train from cambridge to london on saturday after 14:00 for 6 people", "book_train",
+              train_departure="cambridge", train_destination="london", train_day="saturday", train_leaveat="14:00",
+              train_bookpeople=6))
+    train = chat.task("train")
+    assert train.status == AWAITING_CONFIRMATION
+    # read as a table for 6 (was "I'm not sure I understood"): "it" is the train, and 6 is what it has
+    texts = chat(said("book it for 6 people", "book_restaurant", 0.84, restaurant_bookpeople=6))
+    assert train.status == COMPLETED and "booked" in texts[0] and chat.task("restaurant") is None
+    chat(said("a taxi from the museum to the station at 18:00 for 4", "book_taxi", taxi_departure="museum",
+              taxi_destination="station", taxi_leaveat="18:00"))
+    taxi = chat.task("taxi")
+    chat(said("book it for 19:00", "book_restaurant", 0.8, restaurant_booktime="19:00"))  # a new time: no yes
+    assert taxi.status == AWAITING_CONFIRMATION
+
+
 def test_a_booking_intent_with_a_no_or_new_details_is_no_yes(chat):
     chat(said("I need a taxi from the museum to the station at 18:00", "book_taxi", taxi_departure="museum",
               taxi_destination="station", taxi_leaveat="18:00"))

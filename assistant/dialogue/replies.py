@@ -42,7 +42,9 @@ class Replies(TurnBase):
                 return after
         if pending is not None and pending.expects in (CONFIRM, OFFER) and self.books_the_asker(request, pending):
             # "yes, book the taxi" to "shall I book a taxi ...?": the booking intent says yes
-            return slot_policy.answer(pending, state, dataclasses.replace(request, intent="affirm"), domain)
+            # (the values it repeats, "for 6 people", are the ones it has: nothing to correct)
+            return slot_policy.answer(pending, state, dataclasses.replace(request, intent="affirm", entities=()),
+                                      domain)
         if pending is None or request.intent == "cancel_task" or domain.task_for_intent(request.intent):
             return None
         if pending.expects in (CONFIRM, OFFER, RETRY):
@@ -137,13 +139,20 @@ class Replies(TurnBase):
                 and any(self.goes_back(pending, r) for r in requests[1:]))
 
     def books_the_asker(self, request: Request, pending: Pending) -> bool:
-        """ "(Yes,) book the taxi" while the taxi asks to be confirmed or offers a booking: the booking
-        intent of the task that asks, with nothing new for it and no "no" in the words."""
+        """ "(Yes,) book the taxi" or "book it for 6 people" (the 6 it has) while the taxi or the train asks
+        to be confirmed or offers a booking: the booking intent of the task that asks, with nothing new
+        for it and no "no" in the words."""
         asker = self.state.task(pending.task_id) if pending.task_id else None
         serving = self.domain.task_for_intent(request.intent)
-        return (asker is not None and serving is not None and serving.name == asker.type
-                and self.domain.goal_of(request.intent) == "book" and not cues.NO.search(request.text or "")
-                and not slot_policy.proposals(asker.type, request.entities, self.domain))
+        text = request.text or ""
+        # the asker's own booking intent, or "book it ..." read for another task (meant_for_asker made it inform)
+        booking = (serving is not None and asker is not None and serving.name == asker.type
+                   and self.domain.goal_of(request.intent) == "book") \
+            or (request.intent == "inform" and bool(re.search(r"\bbook (?:it|them|that)\b", text, re.I)))
+        if asker is None or not booking or cues.NO.search(text):
+            return False
+        proposed = slot_policy.proposals(asker.type, request.entities, self.domain)
+        return all(asker.slots.get(slot) == value for slot, value in proposed.items())
 
     def meant_for_asker(self, request: Request, pending: Pending) -> Request:
         """ "ok book it for 2 people" read as a table booking while the hotel asks: "it" is the hotel,
