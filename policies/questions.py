@@ -296,6 +296,8 @@ def subject(request: Request, state: DialogueState, domain: Domain, pending: Pen
     focus = state.focused_task
     if focus is not None and (_named(focus, idx) or _reference(focus)):
         return _of(focus, idx)
+    if focus is not None and focus.type == "train" and wanted and all(w in _TRAIN_QUESTIONS for w in wanted):
+        return _of(focus, idx)  # "how long is the journey?" while the train is being planned: not yet known
     if wanted and all(w in _ASKED_SLOTS for w in wanted):
         return None
     task = _latest(state, lambda t: bool(_named(t, idx) or _reference(t)))
@@ -542,6 +544,9 @@ _TRAIN_ANSWERS = {
     "leaveat": ("train-leaves", "{train} leaves at {value}.", "I don't have the times of {train}."),
     "arriveby": ("train-arrives", "{train} arrives at {value}.", "I don't have the times of {train}."),
 }
+
+
+_TRAIN_QUESTIONS = frozenset(_TRAIN_ANSWERS) | {"trainid"}
 
 
 def _train_sentence(attribute: str, slots: dict[str, Any]) -> str:

@@ -127,6 +127,12 @@ def test_which_place_a_question_is_about(domain):
     # a search filter asked with no place in sight is about no booking made earlier
     assert subject(request("does it have wifi?"), state, domain, None, ("internet",)) is None
     assert subject(request("what's the reference?"), state, domain, None, ("reference",)).kind == "train"
+    # the train being planned, asked about before it is found: that train ("isn't booked yet"), not nothing
+    planning = DialogueState("u", tasks=[Task("train-1", "train", {"train-destination": "london"})], focus="train-1")
+    about = subject(request("how long is the journey?"), planning, domain, None, ("duration",))
+    assert (about.kind, about.task_id) == ("train", "train-1")
+    assert answer_text(about, ("duration",), None).startswith("The train isn't booked yet")
+    assert subject(request("does it have wifi?"), planning, domain, None, ("internet",)) is None
 
 
 def test_answers_say_what_the_catalogue_and_the_booking_hold():
