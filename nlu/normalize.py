@@ -140,7 +140,8 @@ _NUMWORD_RE = (
 _HOURWORD_RE = r"(?:" + "|".join(sorted(_HOUR_WORDS, key=len, reverse=True)) + r")"
 _HOUR_RE = rf"(\d{{1,2}}|{_HOURWORD_RE})"
 _AMPM = r"\s*(am|pm)?"
-_CLOCK = re.compile(r"\b(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)\b|\b(\d{1,2})[:h](\d{2})\b")
+# "7.30" is how British English writes the time (a span the tagger read as a time, not a price)
+_CLOCK = re.compile(r"\b(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)\b|\b(\d{1,2})[:h.](\d{2})\b(?!\.\d)")
 # digit minutes only with "past"/"after" (or "minutes"): "7 to 8pm" is a range
 _PAST_TO = re.compile(
     rf"\b(half|(?:a\s+)?quarter|\d{{1,2}}\s+minutes?|{_NUMWORD_RE}(?:\s+minutes?)?"
