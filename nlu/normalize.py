@@ -11,7 +11,9 @@ Conventions (kept simple on purpose; the dialogue layer can ask to confirm):
   literally ("at 7" -> "07:00"); "evening", "night", "tonight", "afternoon"
   and "pm" move hours before 12 into the afternoon.
 * dates -> lower-case weekday name for weekdays and for words relative to
-  ``reference`` ("tomorrow"); "next friday" is just "friday". Calendar dates
+  ``reference`` ("tomorrow"); "next friday" is just "friday". "Yesterday" is
+  left as said: a weekday name means the coming one, and would move it to next
+  week (a booking slot then rejects it, as nothing is booked in the past). Calendar dates
   give ISO ``"YYYY-MM-DD"``; numeric dates are day-first (12/03 is 12 March);
   a date without a year is the next such date on or after ``reference``.
 * money -> ``{"amount": 20, "currency": "GBP"}``; currency is ``None`` when
@@ -236,7 +238,7 @@ _WEEKDAY_ALIASES = {
 }  # fmt: skip
 _RELATIVE_DAYS = {
     "today": 0, "tonight": 0, "tonite": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1,
-    "tomorow": 1, "tommorow": 1, "yesterday": -1,
+    "tomorow": 1, "tommorow": 1,
 }  # fmt: skip
 _MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,

@@ -121,6 +121,12 @@ def test_times(text: str, expected: str) -> None:
     assert normalize("time", text) == expected
 
 
+def test_yesterday_is_left_as_said():
+    # a weekday name means the coming one: "yesterday" as one would book a week ahead
+    assert normalize("date", "yesterday", TUESDAY) == "yesterday"
+    assert normalize("date", "from yesterday", TUESDAY) == "from yesterday"
+
+
 @pytest.mark.parametrize("text", ["25:00", "7:75", "13am", "tonight", "later", "", "soon-ish"])
 def test_bad_times_come_back_unchanged(text: str) -> None:
     assert normalize("time", text) == text

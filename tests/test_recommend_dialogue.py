@@ -161,6 +161,8 @@ PARSES = ScriptedParser(
     said("yes, keep it", "affirm"),
     said("book a table at The Butcher's Block", "book_restaurant", restaurant_name="The Butcher's Block"),
     said("find something else", "ask_alternative"),
+    said("book the Lockside Guesthouse for 50 people", "book_hotel", hotel_name="Lockside Guesthouse",
+         hotel_bookpeople=50),
     several("forget that I'm vegan, and find me a restaurant in the north",
             said("forget that I'm vegan", "cancel_task", 0.5, diet="vegan"),
             said("find me a restaurant in the north", "find_restaurant", restaurant_area="north")),
@@ -1130,3 +1132,11 @@ def test_something_else_to_a_place_that_clashes_with_the_diet_suggests_one_that_
     reply = talk("find something else")  # was "Which restaurant would you like?"
     assert reply.startswith("How about") and talk.last["name"] != "The Butcher's Block", reply
     assert talk.last["attributes"].get("vegetarian_options") and "vegetarian options" in reply
+
+
+def test_a_value_the_slot_refuses_is_neither_kept_nor_learnt(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "val", "val")
+    assert "between 1 and 20" in talk("book the Lockside Guesthouse for 50 people")
+    # was kept all the same: the party size learnt from the message went back into the slot
+    assert "hotel-bookpeople" not in talk.task("hotel").slots
+    assert talk.assistant.profile("val").fact("party_size") is None

@@ -43,7 +43,9 @@ class UserSteps(TurnBase):
             serving = self.domain.task_for_intent(request.intent)
             focused = self.state.focused_task
             task_type = serving.name if serving is not None else (focused.type if focused is not None else None)
-            user.update(apply_entities(user.profile, task_type, request.entities, now))
+            # "for 50 people", refused by the slot, is no party size to remember and carry over
+            valid = [e for e in request.entities if self.valid_value(e)]
+            user.update(apply_entities(user.profile, task_type, valid, now))
 
     def staying(self, task_id: str) -> list[Decision]:
         """ "I'm staying at the Lockside Guesthouse": said back with the place's own name, and its part of
@@ -60,6 +62,11 @@ class UserSteps(TurnBase):
             area = item.attributes.get("area") if item is not None else None
             self.user.update(apply_stay(self.user.profile, str(place), area, self.dm.clock()))
         return [Utter("utter_staying_noted", {"item": display_value(place)}, task.id)]
+
+    def valid_value(self, entity: Any) -> bool:
+        """Whether the slot the entity fills would take its value (an entity of no slot is kept)."""
+        spec = self.domain.slots.get(index(self.domain).entity_slot.get(entity.entity, ""))
+        return spec is None or spec.validate(entity.value)[1] is None
 
     def profile_step(self, step: task_policy.Step) -> list[Decision]:
         """ "What do you know about me?" in plain words; "forget me" asks first (it erases the profile
