@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 
 class TurnBase:
-    """What happened to which task this turn; ``apply`` carries out decisions (see TurnRun)."""
+    """What happened to which task this turn. Each part of the turn's work (replies, questions, places,
+    slot reading, offers, the user, actions) is a class of its own module built on this one; TurnRun
+    (turn.py) combines them, so the parts call one another through ``self`` as one turn."""
 
     def __init__(self, dm: DialogueManager, state: DialogueState, user: UserContext | None = None) -> None:
         self.dm = dm
@@ -63,4 +65,5 @@ class TurnBase:
         self.messages.append(message)
 
     def apply(self, decisions: list[Decision]) -> None:
+        """Carry out decisions in order (TurnRun.apply)."""
         raise NotImplementedError
