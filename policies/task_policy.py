@@ -26,6 +26,7 @@ from policies.decisions import (
     CHANGE_BOOKING,
     CONFLICT,
     FORGET,
+    STAYING_GOAL,
     SUGGESTION,
     WHICH_TASK,
     CancelTask,
@@ -34,7 +35,6 @@ from policies.decisions import (
     DetectConflict,
     ResolveConflict,
     ResumeTask,
-    STAYING_GOAL,
     RunAction,
     SetSlot,
     StartTask,
@@ -176,13 +176,14 @@ def staying_at(request: Request, domain: Domain) -> str | None:
     if not cues.STAYING.search(text) or cues.BOOKING_WORDS.search(text):
         return None
     idx = index(domain)
+    named = cues.named_tasks(text, domain)
     for task_type in domain.tasks.values():
         name_slot = idx.name_slot.get(task_type.name)
-        if name_slot is not None and name_slot in task_type.schedule.get("place", ()) \
-                and slot_policy.proposals(task_type.name, request.entities, domain).get(name_slot):
-            if task_type.name in cues.named_tasks(text, domain) or any(
-                    e.entity == name_slot for e in request.entities):
-                return task_type.name
+        # the place is tagged as this task's, or the words name the task ("our hotel is ...")
+        if name_slot in task_type.schedule.get("place", ()) \
+                and slot_policy.proposals(task_type.name, request.entities, domain).get(name_slot) \
+                and (task_type.name in named or any(e.entity == name_slot for e in request.entities)):
+            return task_type.name
     return None
 
 

@@ -201,9 +201,9 @@ class TurnRun(Replies, PlaceQuestions, PlacesFromTasks, SlotReading, Offers, Use
                 decisions = self.profile_step(step) if self.user is not None else task_policy.profile(step, state, domain)
                 understood = True
             elif step.kind == task_policy.STAY:
-                decisions = task_policy.stay(step, state, domain)
-                self.apply(decisions)
-                decisions = self.staying(decisions[0].task_id)  # type: ignore[attr-defined]
+                stay = task_policy.stay(step, state, domain)
+                self.apply(stay)
+                decisions = self.staying(next(d.task_id for d in stay if isinstance(d, StartTask)))
                 understood = True
             elif step.kind == task_policy.PLANS:
                 decisions = plans.summary(state, domain, self.booked_before())
