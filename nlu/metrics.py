@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from nlu.types import Example, Parse, Token
+from nlu.types import Example, Parse
 
 # Confusion-matrix label of a missing predicted intent; sorts after real names.
 NO_INTENT = "<none>"
