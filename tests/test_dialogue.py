@@ -113,6 +113,24 @@ def test_book_it_with_the_details_it_already_has_says_yes(chat):
     assert taxi.status == AWAITING_CONFIRMATION
 
 
+def test_the_value_asked_for_in_another_tasks_words_answers_the_question(chat):
+    chat(said("a train from london to cambridge on tuesday arriving by 10:15", "find_train",
+              train_departure="london", train_destination="cambridge", train_day="tuesday", train_arriveby="10:15"))
+    train = chat.task("train")
+    assert train.requested_slot == "train-bookpeople"
+    # read as a table for 3 (was a restaurant booking queued, and the question asked again)
+    chat(said("yes, please make a booking for 3 people", "book_restaurant", restaurant_bookpeople=3))
+    assert train.slots["train-bookpeople"] == 3 and chat.task("restaurant") is None
+    assert chat.responses() == ["utter_confirm_train"]
+
+
+def test_a_task_named_with_the_value_asked_for_is_a_task_of_its_own(chat):
+    chat(said("a train from london to cambridge on tuesday arriving by 10:15", "find_train",
+              train_departure="london", train_destination="cambridge", train_day="tuesday", train_arriveby="10:15"))
+    chat(said("and a table for 3 people", "book_restaurant", restaurant_bookpeople=3))
+    assert chat.task("restaurant") is not None and "train-bookpeople" not in chat.task("train").slots
+
+
 def test_a_booking_intent_with_a_no_or_new_details_is_no_yes(chat):
     chat(said("I need a taxi from the museum to the station at 18:00", "book_taxi", taxi_departure="museum",
               taxi_destination="station", taxi_leaveat="18:00"))

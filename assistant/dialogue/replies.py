@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import TYPE_CHECKING
 
 from assistant.dialogue.base import TurnBase
 from policies import conflicts, cues, recommend_policy, slot_policy, task_policy
@@ -13,6 +14,9 @@ from policies.decisions import (ANYTHING_ELSE, CANCEL_BOOKING, CHANGE_BOOKING, C
                                 OFFER, RETRY, SLOT, SUGGESTION, WHICH_TASK, Decision, Recommend, RunAction, SetSlot,
                                 UpdateTask, Utter)
 from policies.index import index
+
+if TYPE_CHECKING:
+    from assistant.state import Task
 
 
 class Replies(TurnBase):
@@ -156,12 +160,27 @@ class Replies(TurnBase):
 
     def meant_for_asker(self, request: Request, pending: Pending) -> Request:
         """ "ok book it for 2 people" read as a table booking while the hotel asks: "it" is the hotel,
-        so the request is details for the task that asked, not a new task."""
+        so the request is details for the task that asked, not a new task. So is "make a booking for 3
+        people" to the train's "how many people are travelling?": the value asked for, and no other
+        task or place named."""
         asker = self.state.task(pending.task_id) if pending.task_id else None
-        if (asker is None or self.domain.task_for_intent(request.intent) in (None, self.domain.tasks.get(asker.type))
-                or not recommend_policy.refers_to_task(request, asker.type, self.domain)):
+        if asker is None or self.domain.task_for_intent(request.intent) in (None, self.domain.tasks.get(asker.type)):
             return request
-        return dataclasses.replace(request, intent="inform")
+        if recommend_policy.refers_to_task(request, asker.type, self.domain) or self.answers_asked(request, asker,
+                                                                                                   pending):
+            return dataclasses.replace(request, intent="inform")
+        return request
+
+    def answers_asked(self, request: Request, asker: Task, pending: Pending) -> bool:
+        """The request gives the slot the asker's question asks for, every value it gives has a slot of
+        its kind in the asker, and it names no task and no place (those start something else)."""
+        idx = index(self.domain)
+        names = set(idx.name_slot.values())
+        proposed = slot_policy.proposals(asker.type, request.entities, self.domain)
+        return (pending.expects == SLOT and asker.requested_slot in proposed
+                and not cues.named_tasks(request.text or "", self.domain, request.entities)
+                and all(e.entity not in names and idx.maps(asker.type, e.entity) is not None
+                        for e in request.entities))
 
     def goes_back(self, pending: Pending, request: Request) -> bool:
         """ "Back to the hotel" or "ok, now the taxi" (any task named), or just "back to it" while a task
