@@ -405,9 +405,15 @@ def answer(pending: Pending, state: DialogueState, request: Request, domain: Dom
     already ended: a yes opens it again as a booking."""
     task = state.task(pending.task_id) if pending.task_id else state.focused_task
     if task is not None and task.status == COMPLETED and pending.expects == OFFER and task.goal == "find" \
-            and not proposals(task.type, request.entities, domain) \
             and cues.yes_or_no(request.intent, request.text) == "yes":
-        return [UpdateTask(task.id, goal="book"), ResumeTask(task.id)]
+        # "ok, book it then" (for 2 people, 3 nights from Thursday): the booking's details come with it
+        task_type = domain.tasks.get(task.type)
+        details = proposals(task.type, request.entities, domain)
+        name_slot = index(domain).name_slot.get(task.type)
+        if task_type is not None and set(details) <= set(task_type.required_slots) - {name_slot}:
+            checked = check(task.slots, details, domain, state)
+            return [UpdateTask(task.id, goal="book"), ResumeTask(task.id),
+                    *fill(task.id, checked, domain, announce_corrections=False)]
     if task is None or not task.is_open:
         return None
     if proposals(task.type, request.entities, domain):

@@ -745,6 +745,19 @@ def test_no_thanks_to_a_bookings_detail_declines_the_booking_and_leaves_it_on_of
     assert chat.responses()[-1] == "utter_ask_restaurant-bookpeople"
 
 
+
+def test_a_declined_booking_asked_for_again_with_its_details_is_taken_up_with_them(chat):
+    chat(said("Bangkok City sounds nice, book it", "book_restaurant", restaurant_name="Bangkok City"))
+    chat(said("no thanks", "deny"))
+    restaurant = chat.task("restaurant")
+    assert chat.responses() == ["utter_booking_declined"] and restaurant.status == COMPLETED
+    # was the place suggested anew by a second search: the details go to the booking taken up again
+    chat(said("actually, can you book it for 2 people on friday at 19:00?", "book_restaurant",
+              restaurant_bookpeople=2, restaurant_bookday="friday", restaurant_booktime="19:00"))
+    assert chat.task("restaurant") is restaurant and restaurant.goal == "book"
+    assert restaurant.slots["restaurant-bookpeople"] == 2 and chat.responses() == ["utter_confirm_restaurant"]
+
+
 def test_a_number_or_a_no_to_something_else_is_no_declined_booking(chat):
     chat(said("I need a taxi to the station", "book_taxi", taxi_destination="station"))
     chat(said("no thanks, just looking", "deny"))

@@ -44,6 +44,9 @@ class Replies(TurnBase):
             after = self.after_running_out(request, pending)
             if after is not None:
                 return after
+        if pending is not None and pending.expects == OFFER and self.books_declined(request, pending):
+            # "actually, can you book it for 2 people for 3 nights?" after "I won't book it": taken up again
+            return slot_policy.answer(pending, state, dataclasses.replace(request, intent="affirm"), domain)
         if pending is not None and pending.expects in (CONFIRM, OFFER) and self.books_the_asker(request, pending):
             # "yes, book the taxi" to "shall I book a taxi ...?": the booking intent says yes
             # (the values it repeats, "for 6 people", are the ones it has: nothing to correct)
@@ -157,6 +160,16 @@ class Replies(TurnBase):
             return False
         proposed = slot_policy.proposals(asker.type, request.entities, self.domain)
         return all(asker.slots.get(slot) == value for slot, value in proposed.items())
+
+    def books_declined(self, request: Request, pending: Pending) -> bool:
+        """A booking asked for (the task's own booking intent, or "book it") with no "no" in the words,
+        while the task that asks is a search whose booking the user declined earlier."""
+        asker = self.state.task(pending.task_id) if pending.task_id else None
+        if asker is None or asker.is_open or asker.goal != "find" or cues.NO.search(request.text or ""):
+            return False
+        serving = self.domain.task_for_intent(request.intent)
+        return (serving is not None and serving.name == asker.type and self.domain.goal_of(request.intent) == "book") \
+            or bool(re.search(r"\bbook (?:it|that|them|there)\b", request.text or "", re.I))
 
     def meant_for_asker(self, request: Request, pending: Pending) -> Request:
         """ "ok book it for 2 people" read as a table booking while the hotel asks: "it" is the hotel,
