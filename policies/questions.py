@@ -42,6 +42,10 @@ _ASKED: tuple[tuple[str, str, bool], ...] = (
     ("about", r"\btell me (?:a bit |a little )?more\b|\bwhat(?:'s| is) it like\b|\bmore (?:details|information|info)\b"
               r"|\btell me about (?:it|them|that|this)\b", False),
     ("trainid", r"\btrain (?:id|number)\b|\bwhich train\b", False),
+    ("car", r"\bcar (?:type|make|model)\b|\b(?:type|kind|make|colou?r) of (?:the )?(?:car|taxi|cab)\b"
+            r"|\bwhat (?:car|kind of car|type of car)\b(?! park)|\bwhich car\b(?! park)"
+            r"|\bwhat (?:will|does) (?:it|the taxi|the car)"
+            r" look like\b|\bwhat colou?r is (?:the|my|our) (?:car|taxi|cab)\b", False),
     ("duration", r"\bhow long (?:is|does|will) (?:the|it|that)\b|\b(?:travel|journey) time\b|\bduration\b", False),
     ("leaveat", r"\b(?:what time|when) (?:does|do) (?:it|(?:the|my|our) train) (?:leave|depart|go)\b"
                 r"|\bdeparture time\b|\b(?:what time|when) is (?:my|our|the) train\b(?! (?:arriving|getting in))",
@@ -296,7 +300,7 @@ def subject(request: Request, state: DialogueState, domain: Domain, pending: Pen
     focus = state.focused_task
     if focus is not None and (_named(focus, idx) or _reference(focus)):
         return _of(focus, idx)
-    if focus is not None and focus.type == "train" and wanted and all(w in _TRAIN_QUESTIONS for w in wanted):
+    if focus is not None and wanted and all(w in _BOOKING_QUESTIONS.get(focus.type, ()) for w in wanted):
         return _of(focus, idx)  # "how long is the journey?" while the train is being planned: not yet known
     if wanted and all(w in _ASKED_SLOTS for w in wanted):
         return None
@@ -483,7 +487,7 @@ def _sentence(attribute: str, about: Subject, called: str, attrs: dict[str, Any]
     if kind == "train":
         return _train_sentence(attribute, slots)
     if kind == "taxi":
-        return "I only have the booking reference for the taxi."
+        return _taxi_sentence(attribute, slots)
     if not attrs:
         return f"I'm afraid I don't have the details of {called}."
     area = attrs.get("area")
@@ -546,7 +550,22 @@ _TRAIN_ANSWERS = {
 }
 
 
-_TRAIN_QUESTIONS = frozenset(_TRAIN_ANSWERS) | {"trainid"}
+#: what a booking with no place of its own answers once booked (before: that it isn't booked yet)
+_BOOKING_QUESTIONS = {"train": frozenset(_TRAIN_ANSWERS) | {"trainid"}, "taxi": frozenset({"car", "phone"})}
+
+
+def _taxi_sentence(attribute: str, slots: dict[str, Any]) -> str:
+    """What a booked taxi answers: the car that comes and its driver's number."""
+    car, phone = slots.get("taxi-type"), slots.get("taxi-phone")
+    if not slots.get("taxi-ref"):
+        return "The taxi isn't booked yet: once it is, I can tell you the car and its contact number."
+    if attribute == "car" and car:
+        return f"Your taxi is {article(str(car))}."
+    if attribute == "phone" and phone:
+        number = str(phone)
+        number = f"{number[:5]} {number[5:]}" if len(number) == 11 else number  # a UK mobile: 07218 068540
+        return f"The taxi's contact number is {number}."
+    return "I only have the car, the contact number and the booking reference of the taxi."
 
 
 def _train_sentence(attribute: str, slots: dict[str, Any]) -> str:

@@ -27,6 +27,7 @@ from assistant.actions import (
     make_action_runner,
 )
 from assistant.nlg import BotMessage
+from data.actions.concierge import TAXI_COLOURS, TAXI_MAKES
 
 TIMEOUT_S = 0.5
 
@@ -36,7 +37,8 @@ SLOTS = [
     "taxi-departure", "taxi-destination", "taxi-leaveat", "taxi-arriveby",
     "train-departure", "train-destination", "train-day", "train-leaveat", "train-arriveby", "train-bookpeople",
     "attraction-type", "attraction-area", "attraction-name",
-    "restaurant-ref", "hotel-ref", "taxi-ref", "train-ref", "attraction-ref", "requested_slot", "delay",
+    "restaurant-ref", "hotel-ref", "taxi-ref", "taxi-type", "taxi-phone", "train-ref", "attraction-ref",
+    "requested_slot", "delay",
 ]
 RESTAURANT_FORM = ["restaurant-name", "restaurant-bookpeople", "restaurant-bookday", "restaurant-booktime"]
 
@@ -185,8 +187,8 @@ def test_each_default_action_gives_identical_results_in_process_and_remote(actio
     event, *details = in_process.events
     assert event == {"event": "slot", "timestamp": None, "name": f"{task}-ref", "value": event["value"]}
     # a train booking also sets what the user may ask about it afterwards
-    expected = ["train-trainid", "train-price", "train-duration", "train-leaves", "train-arrives"] \
-        if task == "train" else []
+    expected = {"train": ["train-trainid", "train-price", "train-duration", "train-leaves", "train-arrives"],
+                "taxi": ["taxi-type", "taxi-phone"]}.get(task, [])  # a taxi: the car that comes and its number
     assert [d["name"] for d in details] == expected and all(d["value"] for d in details)
     assert len(event["value"]) == 8 and event["value"].isalnum()
     [message] = in_process.responses
@@ -201,6 +203,13 @@ def test_confirmations_say_what_was_booked(local):
     assert texts["action_book_hotel"].startswith(
         "You're booked at Acorn Guest House: 2 nights from Saturday for 1 guest.")
     assert "leaving at 21:00" in texts["action_book_taxi"]
+    # the car and the driver's number, as MultiWOZ's taxi bookings give them (the same for the same booking)
+    taxi = local.run("action_book_taxi", make_tracker(slots=BOOKINGS["action_book_taxi"]), DOMAIN)
+    car, phone = (e["value"] for e in taxi.events[1:])
+    assert car.split()[0] in TAXI_COLOURS and car.split()[1] in TAXI_MAKES
+    assert len(phone) == 11 and phone.startswith("07") and phone.isdigit()
+    assert f"is booked: a{'n' if car[0] in 'aeiou' else ''} {car}, contact number {phone[:5]} {phone[5:]}." \
+        in texts["action_book_taxi"]
     station = BOOKINGS["action_book_taxi"] | {"taxi-departure": "train station"}
     text = local.run("action_book_taxi", make_tracker(slots=station), DOMAIN).responses[0]["text"]
     assert text.startswith("A taxi from the train station to Acorn Guest House")  # a place by what it is

@@ -184,7 +184,7 @@ def test_sigkill_between_turns_loses_nothing_and_the_conversation_resumes(childr
     # third process: yes books the taxi, then back to the hotel, which kept its name and day
     third = children()
     said_back.append(third.say(TEXTS[6]))
-    assert said_back[6][0].startswith(f"A taxi from {ACORN} to the station, leaving at 18:00, is booked.")
+    assert said_back[6][0].startswith(f"A taxi from {ACORN} to the station, leaving at 18:00, is booked:")
     assert re.match(r"(Back to|Now, about) your hotel: (how many|for how many) nights", said_back[6][-1])
     said_back += [third.say(text) for text in TEXTS[7:]]
     [confirm] = said_back[-1]  # the hotel's confirmation: the name and day were given to the first process
@@ -203,7 +203,8 @@ def test_sigkill_between_turns_loses_nothing_and_the_conversation_resumes(childr
     assert [t.id for t in state.tasks] == ["hotel-1", "taxi-1"]
     assert taxi.status == hotel.status == COMPLETED
     assert taxi.slots == {"taxi-destination": "station", "taxi-departure": ACORN, "taxi-leaveat": "18:00",
-                          "taxi-ref": taxi.slots["taxi-ref"]}
+                          "taxi-ref": taxi.slots["taxi-ref"], "taxi-type": taxi.slots["taxi-type"],
+                          "taxi-phone": taxi.slots["taxi-phone"]}
     assert hotel.slots == {"hotel-name": ACORN, "hotel-bookday": "friday", "hotel-bookstay": 3,
                            "hotel-bookpeople": 2, "hotel-ref": hotel.slots["hotel-ref"]}
     assert taxi.slots["taxi-ref"] in said_back[6][0] and hotel.slots["hotel-ref"] in said_back[-1][0]

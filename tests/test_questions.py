@@ -192,6 +192,22 @@ def test_diets_are_answered_from_the_catalogue(domain):
     assert only_asks(asking, ("vegetarian",), domain)
 
 
+def test_a_booked_taxi_answers_its_car_and_contact_number(domain):
+    assert asked("what is the car type and contact number?") == ("car", "phone")
+    assert asked("what colour is the car?") == asked("what kind of car is it?") == ("car",)
+    assert "car" not in asked("which car park is closest?")  # parking, not the taxi
+    taxi = Subject("taxi", None, "taxi-1", {"taxi-ref": "53ZIK6OM", "taxi-type": "red BMW",
+                                            "taxi-phone": "07092567442"})
+    assert answer_text(taxi, ("car", "phone"), None) == \
+        "Your taxi is a red BMW. The taxi's contact number is 07092 567442."
+    assert answer_text(taxi, ("address",), None) == \
+        "I only have the car, the contact number and the booking reference of the taxi."
+    # asked while the ride is still being arranged: not booked yet, and no other booking answers for it
+    planning = DialogueState("u", tasks=[Task("taxi-1", "taxi", {"taxi-destination": "station"})], focus="taxi-1")
+    about = subject(request("what car is it?"), planning, domain, None, ("car",))
+    assert about.task_id == "taxi-1" and answer_text(about, ("car",), None).startswith("The taxi isn't booked yet")
+
+
 def test_a_booked_train_answers_its_times_fare_and_journey():
     train = Subject("train", None, "train-1", {"train-trainid": "TR3894", "train-price": "£15.21",
                                                "train-duration": 83, "train-leaves": "08:33", "train-arrives": "09:56"})

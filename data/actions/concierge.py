@@ -202,7 +202,28 @@ def _timing(d: dict[str, Any], task: str) -> str:
     return ", ".join(parts)
 
 
+# MultiWOZ's taxi companies: the car that comes is one of these, in one of these colours
+TAXI_COLOURS = ("black", "white", "red", "yellow", "blue", "grey")
+TAXI_MAKES = ("Toyota", "Skoda", "BMW", "Honda", "Ford", "Audi", "Lexus", "Volvo", "Volkswagen", "Tesla")
+
+
+def taxi_car(reference: str) -> tuple[str, str]:
+    """The car and the driver's phone number for a booking (the same for the same reference)."""
+    digest = hashlib.sha256(reference.encode()).digest()
+    car = f"{TAXI_COLOURS[digest[0] % len(TAXI_COLOURS)]} {TAXI_MAKES[digest[1] % len(TAXI_MAKES)]}"
+    phone = "07" + "".join(str(b % 10) for b in digest[2:11])
+    return car, phone
+
+
+def phone_text(phone: str) -> str:
+    """'07218068540' -> '07218 068540', as UK mobile numbers are written."""
+    return f"{phone[:5]} {phone[5:]}" if len(phone) == 11 else phone
+
+
 class BookTaxi(BookingAction):
+    """Books the ride, says which car comes and how to call it (MultiWOZ's taxi-type and taxi-phone),
+    and keeps both for questions afterwards ("what's the contact number?")."""
+
     task = "taxi"
     required = {"taxi-departure": as_text, "taxi-destination": as_text}
     one_of = {"taxi-leaveat": as_time, "taxi-arriveby": as_time}
@@ -210,10 +231,17 @@ class BookTaxi(BookingAction):
     def name(self) -> str:
         return "action_book_taxi"
 
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict]:
+        events = super().run(dispatcher, tracker, domain)
+        car, phone = taxi_car(events[0]["value"])
+        return events + [SlotSet("taxi-type", car), SlotSet("taxi-phone", phone)]
+
     def confirmation(self, d: dict[str, Any], reference: str) -> str:
         when = _timing(d, "taxi")
         route = f"from {place_text(d['taxi-departure'])} to {place_text(d['taxi-destination'])}"
-        return f"A taxi {route}, {when}, is booked. Reference: {reference}."
+        car, phone = taxi_car(reference)
+        return (f"A taxi {route}, {when}, is booked: {'an' if car[0] in 'aeiou' else 'a'} {car}, contact number "
+                f"{phone_text(phone)}. Reference: {reference}.")
 
 
 class BookTrain(BookingAction):
