@@ -20,7 +20,7 @@ from assistant.recommender.words import article, capitalised, type_words
 from policies import cues, slot_policy
 from policies.decisions import CONFIRM, SLOT, SUGGESTION, Decision, Utter
 from policies.index import index
-from policies.words import place_name, place_words
+from policies.words import join_words, place_name, place_words
 
 if TYPE_CHECKING:
     from assistant.domain import Domain
@@ -462,6 +462,11 @@ def answer_text(about: Subject, wanted: tuple[str, ...], attributes: Mapping[str
     attrs = dict(attributes or {})
     slots = dict(about.slots or {})
     said: list[str] = []
+    # "the phone number and the postcode?" with neither kept: one "I don't have" for both
+    missing = [a for a in wanted if a in _NOT_KEPT and about.kind not in ("train", "taxi") and not attrs.get(a)]
+    if len(missing) > 1:
+        said.append(f"I'm afraid I don't have the {join_words([_NOT_KEPT[a] for a in missing], 'or')} of {called}.")
+        wanted = tuple(a for a in wanted if a not in missing)
     for attribute in wanted:
         sentence = _sentence(attribute, about, called, attrs, slots, description)
         if said and sentence.startswith(called + " "):  # named once: "... It has free wifi."

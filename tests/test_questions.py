@@ -192,6 +192,15 @@ def test_diets_are_answered_from_the_catalogue(domain):
     assert only_asks(asking, ("vegetarian",), domain)
 
 
+def test_several_things_the_catalogue_does_not_keep_are_said_in_one_sentence():
+    place = Subject("restaurant", "Red Lantern Dumplings", None, None)
+    # was one "I'm afraid I don't have ..." for each
+    assert answer_text(place, ("phone", "postcode"), {"area": "north"}) == \
+        "I'm afraid I don't have the phone number or postcode of Red Lantern Dumplings."
+    assert answer_text(place, ("phone",), {"area": "north", "phone": "01223 000000"}) == \
+        "The phone number of Red Lantern Dumplings is 01223 000000."
+
+
 def test_a_booked_taxi_answers_its_car_and_contact_number(domain):
     assert asked("what is the car type and contact number?") == ("car", "phone")
     assert asked("what colour is the car?") == asked("what kind of car is it?") == ("car",)

@@ -161,6 +161,8 @@ PARSES = ScriptedParser(
     said("yes, keep it", "affirm"),
     said("book a table at The Butcher's Block", "book_restaurant", restaurant_name="The Butcher's Block"),
     said("find something else", "ask_alternative"),
+    several("great, that's all I need. thank you!", said("great, that's all I need", "bye"),
+            said("thank you", "thank")),
     said("book the Lockside Guesthouse for 50 people", "book_hotel", hotel_name="Lockside Guesthouse",
          hotel_bookpeople=50),
     several("forget that I'm vegan, and find me a restaurant in the north",
@@ -1140,3 +1142,16 @@ def test_a_value_the_slot_refuses_is_neither_kept_nor_learnt(domain, runner, rec
     # was kept all the same: the party size learnt from the message went back into the slot
     assert "hotel-bookpeople" not in talk.task("hotel").slots
     assert talk.assistant.profile("val").fact("party_size") is None
+
+
+def test_a_yes_with_a_goodbye_takes_the_place_and_brings_nothing_else_back(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "vic")
+    talk("a restaurant in the centre please")
+    talk("surprise me")
+    talk("can you suggest a museum")  # the restaurant search waits; a museum is suggested
+    museum = talk.last["name"]
+    reply = talk("great, that's all I need. thank you!")
+    # was the museum taken and then "Back to your restaurant search: how about ...?"
+    assert "Enjoy your visit" in reply and reply.endswith("Goodbye, enjoy your trip!") and "Back to" not in reply
+    assert talk.task("attraction").slots["attraction-name"] == museum and talk.task("attraction").status == COMPLETED
+    assert talk.task("restaurant").status == "suspended"  # still there for another time

@@ -40,6 +40,7 @@ class TurnBase:
         self.closed = False  # a task completed or was cancelled this turn
         self.failed = False  # an action failed: nothing more this turn
         self.quiet = False  # the user said goodbye: no further questions
+        self.closing = False  # a goodbye that also answered the question: finish what it settled, then goodbye
         self.settled = False  # a conflict was raised or settled this turn
 
     def record(self, event: dict) -> None:

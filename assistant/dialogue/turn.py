@@ -152,6 +152,8 @@ class TurnRun(Replies, PlaceQuestions, PlacesFromTasks, SlotReading, Offers, Use
             answer = self.answer(requests[0], ctx)
             if answer is not None:
                 self.apply(answer)
+                # "great, that's all I need": the yes is taken, then goodbye (nothing waiting is brought back)
+                self.closing = requests[0].intent == "bye" and not self.quiet
                 requests = requests[1:]
         if requests:
             self.route(requests, parse.text or "", ctx)
@@ -237,6 +239,9 @@ class TurnRun(Replies, PlaceQuestions, PlacesFromTasks, SlotReading, Offers, Use
                 self.apply(raised)
             else:
                 self.advance()
+        if self.closing and not self.quiet and not self.questions:
+            self.apply([Utter("utter_goodbye")])
+            self.quiet = True
         # a reminder only on a quiet turn: no agenda change, nothing asked but a slot
         calm = not (self.started or self.resumed or self.closed or self.settled or self.quiet or self.failed)
         may_ask = calm and (not self.questions or self.questions[-1] == SLOT)
@@ -255,9 +260,9 @@ class TurnRun(Replies, PlaceQuestions, PlacesFromTasks, SlotReading, Offers, Use
         for _ in range(_MAX_STEPS):
             task = state.focused_task
             if task is None:
-                waiting = task_policy.resume_next(state)
+                waiting = [] if self.closing else task_policy.resume_next(state)
                 if not waiting:
-                    if self.closed and not self.questions:
+                    if self.closed and not self.questions and not self.closing:
                         self.apply([Utter("utter_anything_else", expects=ANYTHING_ELSE)])
                     return
                 self.apply(waiting)
