@@ -202,7 +202,7 @@ def _fill(
                 new, value = rng.choice(choices(doc, span.entity))
                 # tokenised text is rebuilt from words, so normalise spacing now
                 new = " ".join(new.split()) if doc.tokenised else new.strip()
-                if not new or new.lower() in present:
+                if not new or new.lower() in present or _doubles_a_word(doc.parts, k, new):
                     continue
                 parts = list(doc.parts)
                 if value is None:
@@ -214,6 +214,15 @@ def _fill(
                     out.append(ex)
                     break
     return out
+
+
+def _doubles_a_word(parts: list[_Part], k: int, new: str) -> bool:
+    """Whether ``new`` in part ``k`` would repeat the word next to it: a value "the ghost house series"
+    after "rate the" makes "rate the the ghost house series", which nobody says."""
+    words = new.lower().split()
+    before = parts[k - 1][0].lower().split() if k > 0 else []
+    after = parts[k + 1][0].lower().split() if k + 1 < len(parts) else []
+    return bool(words) and ((bool(before) and before[-1] == words[0]) or (bool(after) and after[0] == words[-1]))
 
 
 def _recombine(docs: list[_Doc], rate: float, rng: random.Random, seen: set[str]) -> list[Example]:

@@ -288,3 +288,16 @@ def test_swap_within_intent_only_uses_values_of_the_same_intent():
     for e in out:
         value = e.entities[0].value
         assert value in ({"thriller", "bad"} if e.intent == "play" else {"dune", "emma"})
+
+
+def test_value_swap_never_doubles_the_word_beside_the_span():
+    # "rate the [three junes]" with "the ghost house series" swapped in: "rate the the ghost house series"
+    data = TrainingData([
+        tok_ex(["rate", "the", "three", "junes", "five", "stars"], "rate", [(2, 4, "object")]),
+        tok_ex(["rate", "the", "ghost", "house", "series", "one", "star"], "rate", [(1, 5, "object")]),
+        tok_ex(["rate", "dune", "two", "stars"], "rate", [(1, 2, "object")]),
+    ])
+    out = augment(data, AugmentConfig(lookup_fill=0, value_swap=5, seed=3))
+    assert out and all(check(e) is None for e in out)
+    assert not [e.text for e in out if "the the" in e.text]
+    assert "rate the dune five stars" in {e.text for e in out}  # the other values still go there
