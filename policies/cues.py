@@ -73,12 +73,24 @@ def bare_acknowledgement(text: str | None) -> bool:
     return not re.search(r"\w", text or "") and bool(ACKNOWLEDGE.search(text or ""))
 
 
+# emoji that say something on their own: a folded-hands thanks, a heart, a wave hello
+_EMOJI_INTENTS = {"\U0001F64F": "thank", "\u2764": "thank", "\U0001F44B": "greet"}
+_EMOJI_MODIFIERS = re.compile("[\U0001F3FB-\U0001F3FF\uFE0F\u200D\s]")
+
+
+def emoji_intent(text: str | None) -> str | None:
+    """The intent of a message of nothing but such emoji ("🙏", "🙏🏽🙏🏽", "❤️"), or None."""
+    bare = _EMOJI_MODIFIERS.sub("", text or "")
+    intents = {_EMOJI_INTENTS.get(ch) for ch in bare}
+    return intents.pop() if bare and len(intents) == 1 and None not in intents else None
+
+
 def wordless(text: str | None) -> bool:
     """Something was sent, but no word, number, yes, no or thumbs up: "🍕🍕🍕", "?", "...". The model
     reads words; what it makes of these is a guess (🍕 read as thanks got "My pleasure.")."""
     text = text or ""
     return bool(text.strip()) and not re.search(r"\w", text) and yes_or_no(None, text) is None \
-        and not ACKNOWLEDGE.search(text)
+        and not ACKNOWLEDGE.search(text) and emoji_intent(text) is None
 
 
 YES_INTENTS = frozenset({"affirm", "accept_suggestion"})

@@ -121,7 +121,7 @@ def test_nothing_to_offer_says_what_the_assistant_can_do(domain):
 
 def test_a_message_without_words_is_not_understood_however_sure_the_model_is(domain):
     # the model reads words: "🍕🍕🍕" read as thanks at 0.9 got "My pleasure."
-    for text in ("\U0001F355\U0001F355\U0001F355", "?", "...", "\u2764\ufe0f"):
+    for text in ("\U0001F355\U0001F355\U0001F355", "?", "...", "\U0001F602"):
         [reply] = fallback.decide(state_of(), said(text, "thank", 0.9), domain, ctx())
         assert reply.response == "utter_default" and reply.expects is None
     # the open yes/no question stays open; a thumbs up, a thumbs down and a smile are still answers
@@ -131,6 +131,15 @@ def test_a_message_without_words_is_not_understood_however_sure_the_model_is(dom
         assert not cues.wordless(text)
         assert fallback.decide(state_of(), said(text, "affirm", 0.9), domain, ctx(Pending(CONFIRM, "taxi-1"))) == []
     assert not cues.wordless("") and not cues.wordless("  ") and not cues.wordless("4")
+
+
+
+def test_emoji_that_say_something_on_their_own():
+    assert [cues.emoji_intent(t) for t in ("\U0001F64F", "\U0001F64F\U0001F3FD\U0001F64F\U0001F3FD", "\u2764\ufe0f",
+                                           "\U0001F44B")] == ["thank", "thank", "thank", "greet"]
+    # mixed, with words, or of no known meaning: the model (or "sorry?") decides
+    assert [cues.emoji_intent(t) for t in ("\U0001F44B\U0001F64F", "thanks \U0001F64F", "\U0001F355", "")] == [None] * 4
+    assert not cues.wordless("\U0001F64F") and cues.wordless("\U0001F355")
 
 
 def test_yes_and_no_are_offered_only_when_a_question_is_open(domain):

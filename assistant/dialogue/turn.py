@@ -16,7 +16,7 @@ from assistant.dialogue.running import ActionRuns
 from assistant.dialogue.user_steps import UserSteps
 from assistant.profile.updates import apply_price_wish
 from assistant.recommender.words import article
-from nlu.types import Parse
+from nlu.types import IntentPrediction, Parse
 from policies import conflicts, cues, fallback, landmarks, language, plans, slot_policy, task_policy
 from policies.context import Request, TurnContext, pending_question
 from policies.cues import yes_or_no
@@ -98,6 +98,10 @@ class TurnRun(Replies, PlaceQuestions, PlacesFromTasks, SlotReading, Offers, Use
         ctx = TurnContext(self.dm.config, datetime.fromtimestamp(self.dm.clock()), pending_question(self.state),
                           diet_clash=recommender.diet_clash if recommender is not None else None,
                           landmark_area=recommender.landmark_area if recommender is not None else None)
+        meant = cues.emoji_intent(parse.text)
+        if meant is not None and meant in self.domain.intents:  # "🙏": thanks, whatever the model made of it
+            said = IntentPrediction(meant, 1.0)
+            parse = dataclasses.replace(parse, intent=said, intent_ranking=[said], entities=[], segments=[])
         self.parse = parse
         self.pending = ctx.pending
         self.record(ev.user(parse.text, parse, input_channel, metadata, message_id, timestamp=self.dm.clock()))
