@@ -144,6 +144,34 @@ def time_from_now(request: Request, state: DialogueState, domain: Domain, now: d
     return replace(request, entities=(*entities, said, *extra))
 
 
+# "not too expensive", "isn't pricey", "nothing too fancy": the price range below the top one, as MultiWOZ
+# reads it (the tagger sees "expensive" and tags that)
+_NOT_DEAR = re.compile(r"\b(?:not|isn'?t|aren'?t|nothing|never|no)\s+(?:(?:too|that|very|overly|so|super|terribly)\s+)?"
+                       r"(?:expensive|pric(?:e)?y|dear|costly|fancy|posh|upmarket|upscale|high[- ]end)\b", re.I)
+
+
+def negated_price(request: Request, state: DialogueState, domain: Domain, before: Request | None = None) -> Request:
+    """ "Somewhere to stay in the centre, not too expensive": the moderate price range for the task the
+    request is for (was the expensive range the tagger read in it, or nothing and an expensive place
+    suggested for the word), in place of any price the tagger found in those words. ``before``: the
+    request before it in the message ("..., not too expensive" is a clause of its own, for the task
+    asked for before it). Any other request comes back as it is."""
+    text = request.text or ""
+    found = _NOT_DEAR.search(text)
+    serving = domain.task_for_intent(request.intent) or \
+        (domain.task_for_intent(before.intent) if before is not None else None)
+    focused = state.focused_task
+    task_type = serving if serving is not None else (domain.tasks.get(focused.type) if focused is not None else None)
+    price = next((s for s in task_type.slot_names if domain.slots[s].kind == "pricerange"), None) \
+        if task_type is not None and found else None
+    if found is None or price is None or "moderate" not in domain.slots[price].values:
+        return request
+    start, end = found.span()
+    kept = tuple(e for e in request.entities if not (e.start < end and start < e.end))
+    said = ParsedEntity(domain.slots[price].entity or price, "moderate", start, end, 1.0, "negation", found.group(0))
+    return replace(request, entities=(*kept, said))
+
+
 # "just me", "the two of us": a party size in words, to "how many people?"
 _PARTY_WORDS = ((re.compile(r"^\W*(?:(?:it'?s |just |only )?(?:me|myself)(?: alone| on my own)?|(?:just |only )?one"
                             r"|on my own|by myself|solo|alone|a single person)\W*$", re.I), 1),

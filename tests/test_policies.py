@@ -134,6 +134,31 @@ def test_a_message_without_words_is_not_understood_however_sure_the_model_is(dom
 
 
 
+@pytest.mark.parametrize("text,intent,entities", [
+    ("somewhere to stay in the centre, not too expensive", "find_hotel", {"hotel_area": "centre"}),
+    ("a restaurant that isn't expensive", "find_restaurant", {"restaurant_pricerange": ("expensive", "expensive")}),
+    ("something not too pricey", "find_restaurant", {"restaurant_pricerange": ("expensive", "pricey")}),
+])
+def test_not_too_expensive_is_the_moderate_range(domain, text, intent, entities):
+    [request] = Request.from_parse(said(text, intent, **entities))
+    read = slot_policy.negated_price(request, state_of(), domain)
+    prices = [e.value for e in read.entities if e.entity.endswith("-pricerange")]
+    assert prices == ["moderate"]  # the tagger's "expensive" is gone
+
+
+def test_not_too_expensive_in_a_clause_of_its_own_is_for_the_task_before_it(domain):
+    first, second = Request.from_parse(several(
+        "a hotel in the centre, not too expensive", said("a hotel in the centre", "find_hotel", hotel_area="centre"),
+        said("not too expensive", "reject_suggestion")))
+    read = slot_policy.negated_price(second, state_of(), domain, first)
+    assert [(e.entity, e.value) for e in read.entities] == [("hotel-pricerange", "moderate")]
+    assert slot_policy.negated_price(second, state_of(), domain) == second  # no task to give it to
+    taxi = Request.from_parse(said("a taxi that isn't expensive", "book_taxi"))[0]
+    assert slot_policy.negated_price(taxi, state_of(), domain) == taxi  # a taxi has no price range
+    cheap = Request.from_parse(said("a cheap hotel", "find_hotel", hotel_pricerange="cheap"))[0]
+    assert slot_policy.negated_price(cheap, state_of(), domain) == cheap
+
+
 def test_emoji_that_say_something_on_their_own():
     assert [cues.emoji_intent(t) for t in ("\U0001F64F", "\U0001F64F\U0001F3FD\U0001F64F\U0001F3FD", "\u2764\ufe0f",
                                            "\U0001F44B")] == ["thank", "thank", "thank", "greet"]

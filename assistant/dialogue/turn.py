@@ -147,6 +147,9 @@ class TurnRun(Replies, PlaceQuestions, PlacesFromTasks, SlotReading, Offers, Use
             slot_policy.party_in_words(r, self.state, self.domain), self.state, self.domain), self.domain)
             for r in requests]
         requests = [slot_policy.time_from_now(r, self.state, self.domain, ctx.now) for r in requests]
+        # "..., not too expensive": the moderate range, for the task of the request (or of the one before it)
+        requests = [slot_policy.negated_price(r, self.state, self.domain, requests[i - 1] if i else None)
+                    for i, r in enumerate(requests)]
         self.requests = requests
         self.learn_from(requests)
         if ctx.pending is not None and len(requests) > 1 and self.not_now(requests, ctx.pending):
