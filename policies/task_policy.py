@@ -45,7 +45,7 @@ from policies.decisions import (
 from policies.context import pending_question
 from policies.clock_time import hhmm
 from policies.index import index
-from policies.words import join_words
+from policies.words import join_words, slot_words
 
 if TYPE_CHECKING:
     from assistant.domain import Domain, TaskType
@@ -672,7 +672,13 @@ def preference(step: Step, state: DialogueState, domain: Domain) -> list[Decisio
 
 
 def _taste_words(slot: str, value: Any, domain: Domain) -> str:
-    """A stated value as the profile says it: "Indian food", "museums", "loud places"; a diet as itself."""
+    """A stated value as the profile says it: "Indian food", "museums", "loud places"; a diet as itself;
+    a party size and a day as what they are ("a party of 4", "Saturday")."""
+    kind = domain.slots[slot].kind
+    if kind == "people":
+        return f"a party of {display_value(value)}"
+    if kind == "day":
+        return str(slot_words(kind, value))
     attribute = slot_attribute(slot)
     if domain.slots[slot].kind == "diet" or attribute not in PREFERENCE_ATTRIBUTES:
         return display_value(value)

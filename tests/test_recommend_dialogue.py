@@ -161,6 +161,8 @@ PARSES = ScriptedParser(
     said("yes, keep it", "affirm"),
     said("book a table at The Butcher's Block", "book_restaurant", restaurant_name="The Butcher's Block"),
     said("find something else", "ask_alternative"),
+    said("hi, we're a family of 4 visiting on saturday", "inform_preference", restaurant_bookpeople=4,
+         restaurant_bookday=("saturday", "on saturday")),
     several("great, that's all I need. thank you!", said("great, that's all I need", "bye"),
             said("thank you", "thank")),
     said("book the Lockside Guesthouse for 50 people", "book_hotel", hotel_name="Lockside Guesthouse",
@@ -1155,3 +1157,14 @@ def test_a_yes_with_a_goodbye_takes_the_place_and_brings_nothing_else_back(domai
     assert "Enjoy your visit" in reply and reply.endswith("Goodbye, enjoy your trip!") and "Back to" not in reply
     assert talk.task("attraction").slots["attraction-name"] == museum and talk.task("attraction").status == COMPLETED
     assert talk.task("restaurant").status == "suspended"  # still there for another time
+
+
+def test_a_party_and_a_day_told_in_passing_carry_over_to_the_bookings(domain, runner, recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "wes")
+    # was "Noted: 4 and saturday", and the booking asked again how many and which day
+    assert talk("hi, we're a family of 4 visiting on saturday").startswith(
+        "Thanks, I'll remember that: a party of 4 and Saturday.")
+    talk("a cheap guesthouse in the north")
+    talk("yes please")
+    slots = talk.task("hotel").slots
+    assert (slots["hotel-bookpeople"], slots["hotel-bookday"]) == (4, "saturday")

@@ -39,6 +39,10 @@ class UserSteps(TurnBase):
                 continue  # "are you a robot?" says nothing about the user, whatever the tagger found in it
             if request.intent == "inform_preference":
                 user.update(apply_statement(user.profile, request.intent, request.entities, request.text, now))
+                # "we're a family of 4 visiting on Saturday": the party and the day carry over to the bookings
+                shared = [e for e in request.entities if self.fact_kind(e) and self.valid_value(e)]
+                if shared:
+                    user.update(apply_entities(user.profile, None, shared, now))
                 continue
             serving = self.domain.task_for_intent(request.intent)
             focused = self.state.focused_task
@@ -62,6 +66,11 @@ class UserSteps(TurnBase):
             area = item.attributes.get("area") if item is not None else None
             self.user.update(apply_stay(self.user.profile, str(place), area, self.dm.clock()))
         return [Utter("utter_staying_noted", {"item": display_value(place)}, task.id)]
+
+    def fact_kind(self, entity: Any) -> bool:
+        """Whether the entity gives a fact shared across tasks: a number of people or a day."""
+        spec = self.domain.slots.get(index(self.domain).entity_slot.get(entity.entity, ""))
+        return spec is not None and spec.kind in ("people", "day")
 
     def valid_value(self, entity: Any) -> bool:
         """Whether the slot the entity fills would take its value (an entity of no slot is kept)."""
