@@ -287,7 +287,7 @@ def subject(request: Request, state: DialogueState, domain: Domain, pending: Pen
     if "distance" in wanted:  # "is it far from my hotel?": the hotel is what it is compared with
         text = _FROM_PLACE.sub(" ", text)
     words = set(re.findall(r"[a-z]+", text))
-    suggested = _suggested(pending, state)
+    suggested = _suggested(pending, state) or _offered_before(request, pending, state)
     for kind in domain.tasks:
         if kind in words or (domain.tasks[kind].recommend or kind) in words:
             if suggested is not None and suggested.kind == kind:
@@ -302,9 +302,9 @@ def subject(request: Request, state: DialogueState, domain: Domain, pending: Pen
         return _of(focus, idx)
     if focus is not None and wanted and all(w in _BOOKING_QUESTIONS.get(focus.type, ()) for w in wanted):
         return _of(focus, idx)  # "how long is the journey?" while the train is being planned: not yet known
-    if wanted and all(w in _ASKED_SLOTS for w in wanted):
-        return None
     task = _latest(state, lambda t: bool(_named(t, idx) or _reference(t)))
+    if wanted and all(w in _ASKED_SLOTS for w in wanted) and not _just_done(task, state):
+        return None
     return _of(task, idx) if task is not None else None
 
 
@@ -392,6 +392,27 @@ def _suggested(pending: Pending | None, state: DialogueState) -> Subject | None:
         if kind else None
 
 
+_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1, "latest": -1}
+
+
+def _offered_before(request: Request, pending: Pending | None, state: DialogueState) -> Subject | None:
+    """After "I've run out of ideas" (the task asks for its place, none on the table), "the address of the
+    first one": a place offered earlier for that task, by its order ("first", "second"; else the last)."""
+    task = state.task(pending.task_id) if pending is not None and pending.task_id else None
+    if task is None or pending.expects != SLOT or not task.is_open:  # type: ignore[union-attr]
+        return None
+    offered = [meta["recommendation"] for e in state.events if e.get("event") == "bot"
+               for meta in [e.get("metadata") or {}]
+               if isinstance(meta.get("recommendation"), dict) and meta["recommendation"].get("task_id") == task.id
+               and meta["recommendation"].get("name")]
+    if not offered:
+        return None
+    said = re.search(r"\b(" + "|".join(_ORDINALS) + r")\b", (request.text or "").lower())
+    index_ = _ORDINALS[said.group(1)] if said else -1
+    item = offered[index_] if -len(offered) <= index_ < len(offered) else offered[-1]
+    return Subject(task.type, str(item["name"]), task.id, dict(task.slots))
+
+
 def _of(task: Task, idx: Any) -> Subject:
     name_slot = idx.name_slot.get(task.type)
     name = task.slots.get(name_slot) if name_slot else None
@@ -406,6 +427,13 @@ def _named(task: Task, idx: Any) -> str | None:
 
 def _reference(task: Task) -> Any:
     return task.slots.get(f"{task.type}-ref")
+
+
+def _just_done(task: Task | None, state: DialogueState) -> bool:
+    """The place is the last thing that happened, with nothing in focus since: "do they have vegetarian
+    options?" (and "is it in the centre?" after that) once "your table at La Paellera is booked"."""
+    return task is not None and state.focused_task is None \
+        and all(t.updated_turn <= task.updated_turn for t in state.tasks)
 
 
 def _latest(state: DialogueState, wanted) -> Task | None:

@@ -127,6 +127,14 @@ def test_which_place_a_question_is_about(domain):
     # a search filter asked with no place in sight is about no booking made earlier
     assert subject(request("does it have wifi?"), state, domain, None, ("internet",)) is None
     assert subject(request("what's the reference?"), state, domain, None, ("reference",)).kind == "train"
+    # with nothing in focus, the place booked last is the one asked about ("do they have vegetarian options?")
+    booked = DialogueState("u", tasks=[
+        Task("hotel-1", "hotel", {"hotel-name": "Lockside Guesthouse", "hotel-ref": "AB12"}, status="completed",
+             updated_turn=2),
+        Task("restaurant-1", "restaurant", {"restaurant-name": "La Paellera", "restaurant-ref": "CD34"},
+             status="completed", updated_turn=4)])
+    assert subject(request("do they have vegetarian options?"), booked, domain, None, ("vegetarian",)).name == \
+        "La Paellera"
     # the train being planned, asked about before it is found: that train ("isn't booked yet"), not nothing
     planning = DialogueState("u", tasks=[Task("train-1", "train", {"train-destination": "london"})], focus="train-1")
     about = subject(request("how long is the journey?"), planning, domain, None, ("duration",))

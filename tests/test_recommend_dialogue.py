@@ -163,6 +163,7 @@ PARSES = ScriptedParser(
     said("find something else", "ask_alternative"),
     said("hi, we're a family of 4 visiting on saturday", "inform_preference", restaurant_bookpeople=4,
          restaurant_bookday=("saturday", "on saturday")),
+    said("what's the address of the first one?", "inform", 0.75, ordinal=(1, "first")),
     several("great, that's all I need. thank you!", said("great, that's all I need", "bye"),
             said("thank you", "thank")),
     said("book the Lockside Guesthouse for 50 people", "book_hotel", hotel_name="Lockside Guesthouse",
@@ -1168,3 +1169,15 @@ def test_a_party_and_a_day_told_in_passing_carry_over_to_the_bookings(domain, ru
     talk("yes please")
     slots = talk.task("hotel").slots
     assert (slots["hotel-bookpeople"], slots["hotel-bookday"]) == (4, "saturday")
+
+
+def test_after_running_out_a_question_about_the_first_one_is_about_the_first_place_offered(domain, runner,
+                                                                                          recommender, db):
+    talk = Talk(make(domain, runner, recommender, db), "fay")
+    talk("an expensive french restaurant")
+    for _ in range(12):
+        if "How about" not in talk("something else"):
+            break
+    first = talk.suggestions()[0]
+    reply = talk("what's the address of the first one?")  # was the question asked again, unanswered
+    assert first["name"] in reply and first["attributes"]["street"] in reply, reply
