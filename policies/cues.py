@@ -75,7 +75,7 @@ def bare_acknowledgement(text: str | None) -> bool:
 
 # emoji that say something on their own: a folded-hands thanks, a heart, a wave hello
 _EMOJI_INTENTS = {"\U0001F64F": "thank", "\u2764": "thank", "\U0001F44B": "greet"}
-_EMOJI_MODIFIERS = re.compile("[\U0001F3FB-\U0001F3FF\uFE0F\u200D\s]")
+_EMOJI_MODIFIERS = re.compile("[\U0001F3FB-\U0001F3FF\uFE0F\u200D" + r"\s]")  # skin tones, variation, joiners
 
 
 def emoji_intent(text: str | None) -> str | None:
