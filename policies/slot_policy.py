@@ -101,16 +101,24 @@ def bare_number_as_asked_time(request: Request, state: DialogueState, domain: Do
     return replace(request, entities=(hour,))
 
 
+def _task_type_for(request: Request, state: DialogueState, domain: Domain,
+                   before: Request | None = None) -> TaskType | None:
+    """The task a request is for: its own intent's, else the request's before it, else the one in focus."""
+    serving = domain.task_for_intent(request.intent) or \
+        (domain.task_for_intent(before.intent) if before is not None else None)
+    focused = state.focused_task
+    return serving if serving is not None else (domain.tasks.get(focused.type) if focused is not None else None)
+
+
 def time_from_now(request: Request, state: DialogueState, domain: Domain, now: datetime) -> Request:
     """ "A taxi to the station asap", "in 20 minutes", "now" to "what time should the taxi pick you up?":
     the pick-up time counted from ``now`` (rounded up to five minutes; the confirmation shows it), for a
     task whose bare hours mean the next such hour (a taxi, a train), on today's date (a train with no
     day yet travels today). Any other request, or one that gives a time itself, comes back as it is."""
-    serving = domain.task_for_intent(request.intent)
-    focused = state.focused_task
-    task_type = serving if serving is not None else (domain.tasks.get(focused.type) if focused is not None else None)
+    task_type = _task_type_for(request, state, domain)
     if task_type is None:
         return request
+    focused = state.focused_task
     task = focused if focused is not None and focused.type == task_type.name else state.task_of_type(task_type.name)
     times = [s for s in task_type.schedule.get("time", ()) if s in domain.slots]
     answering = task is not None and task is focused and task.requested_slot in times
@@ -158,10 +166,7 @@ def negated_price(request: Request, state: DialogueState, domain: Domain, before
     asked for before it). Any other request comes back as it is."""
     text = request.text or ""
     found = _NOT_DEAR.search(text)
-    serving = domain.task_for_intent(request.intent) or \
-        (domain.task_for_intent(before.intent) if before is not None else None)
-    focused = state.focused_task
-    task_type = serving if serving is not None else (domain.tasks.get(focused.type) if focused is not None else None)
+    task_type = _task_type_for(request, state, domain, before)
     price = next((s for s in task_type.slot_names if domain.slots[s].kind == "pricerange"), None) \
         if task_type is not None and found else None
     if found is None or price is None or "moderate" not in domain.slots[price].values:

@@ -18,6 +18,9 @@ from policies.index import index
 if TYPE_CHECKING:
     from assistant.state import Task
 
+# "book it (for 6 people)": a booking asked for in no task's words, read by the model as any task's
+_BOOK_IT = re.compile(r"\bbook (?:it|that|them|there)\b", re.IGNORECASE)
+
 
 class Replies(TurnBase):
     """Which decisions settle the open question, or None when the message does not answer it."""
@@ -155,7 +158,7 @@ class Replies(TurnBase):
         # the asker's own booking intent, or "book it ..." read for another task (meant_for_asker made it inform)
         booking = (serving is not None and asker is not None and serving.name == asker.type
                    and self.domain.goal_of(request.intent) == "book") \
-            or (request.intent == "inform" and bool(re.search(r"\bbook (?:it|them|that)\b", text, re.I)))
+            or (request.intent == "inform" and bool(_BOOK_IT.search(text)))
         if asker is None or not booking or cues.NO.search(text):
             return False
         proposed = slot_policy.proposals(asker.type, request.entities, self.domain)
@@ -169,7 +172,7 @@ class Replies(TurnBase):
             return False
         serving = self.domain.task_for_intent(request.intent)
         return (serving is not None and serving.name == asker.type and self.domain.goal_of(request.intent) == "book") \
-            or bool(re.search(r"\bbook (?:it|that|them|there)\b", request.text or "", re.I))
+            or bool(_BOOK_IT.search(request.text or ""))
 
     def meant_for_asker(self, request: Request, pending: Pending) -> Request:
         """ "ok book it for 2 people" read as a table booking while the hotel asks: "it" is the hotel,
